@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// tritsim: a cycle-approximate simulator of a ternary (BitNet b1.58) LLM inference chip,
+// compared side by side with a modelled FP16 GPU. No package dependencies (see README).
+import PackageDescription
+
+let package = Package(
+    name: "tritsim",
+    products: [
+        .executable(name: "tritsim", targets: ["tritsim"]),
+        .library(name: "TritCLI", targets: ["TritCLI"]),
+    ],
+    targets: [
+        // Shared plumbing with no domain knowledge: typed input errors, a strict JSON reader
+        // and a deterministic JSON writer, atomic file output.
+        .target(name: "TritCore"),
+        // Model configs and the operator graph of one transformer step. Knows no hardware.
+        .target(name: "TritModel", dependencies: ["TritCore"]),
+        // The chip's instruction set. Knows no models and no timing.
+        .target(name: "TritISA", dependencies: ["TritCore"]),
+        // Chip description, technology tables, energy function. Knows no programs.
+        .target(name: "TritChip", dependencies: ["TritCore"]),
+        // Lowering a graph onto a chip: tiling, SRAM allocation, DMA double buffering.
+        .target(name: "TritCompiler", dependencies: ["TritModel", "TritISA", "TritChip"]),
+        // Event-driven cycle-approximate execution of a program.
+        .target(name: "TritSim", dependencies: ["TritISA", "TritChip"]),
+        // The FP16 GPU baseline: per-kernel time and energy for the same graph.
+        .target(name: "GPUBaseline", dependencies: ["TritCore", "TritModel"]),
+        // Tables, CSV, JSON, Markdown. Knows nothing of how numbers were made.
+        .target(name: "TritReport", dependencies: ["TritCore"]),
+        // The command line: parse arguments, call the libraries, print, exit codes.
+        .target(name: "TritCLI", dependencies: [
+            "TritCore", "TritModel", "TritISA", "TritChip", "TritCompiler", "TritSim", "GPUBaseline", "TritReport",
+        ]),
+        .executableTarget(name: "tritsim", dependencies: ["TritCLI"]),
+
+        .target(name: "TritTestSupport", path: "Tests/TritTestSupport"),
+        .testTarget(name: "TritCoreTests", dependencies: ["TritCore", "TritTestSupport"]),
+        .testTarget(name: "TritModelTests", dependencies: ["TritModel", "TritTestSupport"]),
+        .testTarget(name: "TritChipTests", dependencies: ["TritChip", "TritTestSupport"]),
+        .testTarget(name: "TritCompilerTests", dependencies: [
+            "TritCompiler", "TritModel", "TritChip", "TritISA", "TritTestSupport",
+        ]),
+        .testTarget(name: "TritSimTests", dependencies: [
+            "TritSim", "TritCompiler", "TritModel", "TritChip", "TritISA", "TritTestSupport",
+        ]),
+        .testTarget(name: "GPUBaselineTests", dependencies: ["GPUBaseline", "TritModel", "TritTestSupport"]),
+        .testTarget(name: "TritReportTests", dependencies: ["TritReport", "TritTestSupport"]),
+        .testTarget(name: "TritCLITests", dependencies: ["TritCLI", "TritTestSupport"]),
+    ]
+)
