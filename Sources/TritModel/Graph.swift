@@ -96,47 +96,50 @@ public struct Graph: Sendable {
             lmHeadTokens = batch
         }
         var nodes: [GraphNode] = []
-        nodes.reserveCapacity(m.layers * 26 + 4)
-        nodes.append(GraphNode(name: "model.embed_tokens", layer: nil, category: .embedding,
-                               operation: .embedding(tokens: t, vocab: m.vocabSize, hidden: m.hiddenSize)))
+        nodes.reserveCapacity(m.layers * 24 + 3)
+        @discardableResult
+        func add(_ name: String, _ layer: Int?, _ category: LayerCategory, _ operation: Operation, _ inputs: [Int]) -> Int {
+            nodes.append(GraphNode(name: name, layer: layer, category: category, operation: operation, inputs: inputs))
+            return nodes.count - 1
+        }
+        var residual = add("model.embed_tokens", nil, .embedding, .embedding(tokens: t, vocab: m.vocabSize, hidden: m.hiddenSize), [])
         for layer in 0..<m.layers {
             let p = "model.layers.\(layer)."
-            func add(_ name: String, _ category: LayerCategory, _ operation: Operation) {
-                nodes.append(GraphNode(name: p + name, layer: layer, category: category, operation: operation))
+            func block(_ name: String, _ category: LayerCategory, _ operation: Operation, _ inputs: [Int]) -> Int {
+                add(p + name, layer, category, operation, inputs)
             }
-            add("input_layernorm", .norm, .rmsNorm(tokens: t, width: m.hiddenSize))
-            add("self_attn.input_quant", .quantize, .activationQuant(tokens: t, width: m.hiddenSize))
-            add("self_attn.q_proj", .qkvProjection, .bitLinear(tokens: t, inFeatures: m.hiddenSize, outFeatures: m.queryWidth))
-            add("self_attn.k_proj", .qkvProjection, .bitLinear(tokens: t, inFeatures: m.hiddenSize, outFeatures: m.kvWidth))
-            add("self_attn.v_proj", .qkvProjection, .bitLinear(tokens: t, inFeatures: m.hiddenSize, outFeatures: m.kvWidth))
-            add("self_attn.rope", .rope, .rope(tokens: t, heads: m.attentionHeads, kvHeads: m.kvHeads, headDim: m.headDim))
-            add("self_attn.kv_append", .kvCache, .kvAppend(tokens: t, kvHeads: m.kvHeads, headDim: m.headDim))
-            add("self_attn.scores", .attention, .attentionScores(attention))
-            add("self_attn.softmax", .attention, .softmax(attention))
-            add("self_attn.values", .attention, .attentionValues(attention))
+            let inputNorm = block("input_layernorm", .norm, .rmsNorm(tokens: t, width: m.hiddenSize), [residual])
+            let inputQuant = block("self_attn.input_quant", .quantize, .activationQuant(tokens: t, width: m.hiddenSize), [inputNorm])
+            let q = block("self_attn.q_proj", .qkvProjection, .bitLinear(tokens: t, inFeatures: m.hiddenSize, outFeatures: m.queryWidth), [inputQuant])
+            let k = block("self_attn.k_proj", .qkvProjection, .bitLinear(tokens: t, inFeatures: m.hiddenSize, outFeatures: m.kvWidth), [inputQuant])
+            let v = block("self_attn.v_proj", .qkvProjection, .bitLinear(tokens: t, inFeatures: m.hiddenSize, outFeatures: m.kvWidth), [inputQuant])
+            let rope = block("self_attn.rope", .rope, .rope(tokens: t, heads: m.attentionHeads, kvHeads: m.kvHeads, headDim: m.headDim), [q, k])
+            let append = block("self_attn.kv_append", .kvCache, .kvAppend(tokens: t, kvHeads: m.kvHeads, headDim: m.headDim), [rope, v])
+            let scores = block("self_attn.scores", .attention, .attentionScores(attention), [rope, append])
+            let softmax = block("self_attn.softmax", .attention, .softmax(attention), [scores])
+            var attended = block("self_attn.values", .attention, .attentionValues(attention), [softmax, v, append])
             if m.subNorms {
-                add("self_attn.attn_sub_norm", .norm, .rmsNorm(tokens: t, width: m.queryWidth))
+                attended = block("self_attn.attn_sub_norm", .norm, .rmsNorm(tokens: t, width: m.queryWidth), [attended])
             }
-            add("self_attn.o_quant", .quantize, .activationQuant(tokens: t, width: m.queryWidth))
-            add("self_attn.o_proj", .outputProjection, .bitLinear(tokens: t, inFeatures: m.queryWidth, outFeatures: m.hiddenSize))
-            add("attn_residual", .residual, .residualAdd(tokens: t, width: m.hiddenSize))
-            add("post_attention_layernorm", .norm, .rmsNorm(tokens: t, width: m.hiddenSize))
-            add("mlp.input_quant", .quantize, .activationQuant(tokens: t, width: m.hiddenSize))
-            add("mlp.gate_proj", .ffnGateUp, .bitLinear(tokens: t, inFeatures: m.hiddenSize, outFeatures: m.intermediateSize))
-            add("mlp.up_proj", .ffnGateUp, .bitLinear(tokens: t, inFeatures: m.hiddenSize, outFeatures: m.intermediateSize))
-            add("mlp.act", .ffnActivation, .gatedActivation(tokens: t, width: m.intermediateSize, activation: m.activation))
+            let oQuant = block("self_attn.o_quant", .quantize, .activationQuant(tokens: t, width: m.queryWidth), [attended])
+            let o = block("self_attn.o_proj", .outputProjection, .bitLinear(tokens: t, inFeatures: m.queryWidth, outFeatures: m.hiddenSize), [oQuant])
+            let attnResidual = block("attn_residual", .residual, .residualAdd(tokens: t, width: m.hiddenSize), [o, residual])
+            let postNorm = block("post_attention_layernorm", .norm, .rmsNorm(tokens: t, width: m.hiddenSize), [attnResidual])
+            let mlpQuant = block("mlp.input_quant", .quantize, .activationQuant(tokens: t, width: m.hiddenSize), [postNorm])
+            let gate = block("mlp.gate_proj", .ffnGateUp, .bitLinear(tokens: t, inFeatures: m.hiddenSize, outFeatures: m.intermediateSize), [mlpQuant])
+            let up = block("mlp.up_proj", .ffnGateUp, .bitLinear(tokens: t, inFeatures: m.hiddenSize, outFeatures: m.intermediateSize), [mlpQuant])
+            var hidden = block("mlp.act", .ffnActivation, .gatedActivation(tokens: t, width: m.intermediateSize, activation: m.activation), [gate, up])
             if m.subNorms {
-                add("mlp.ffn_sub_norm", .norm, .rmsNorm(tokens: t, width: m.intermediateSize))
+                hidden = block("mlp.ffn_sub_norm", .norm, .rmsNorm(tokens: t, width: m.intermediateSize), [hidden])
             }
-            add("mlp.down_quant", .quantize, .activationQuant(tokens: t, width: m.intermediateSize))
-            add("mlp.down_proj", .ffnDown, .bitLinear(tokens: t, inFeatures: m.intermediateSize, outFeatures: m.hiddenSize))
-            add("mlp_residual", .residual, .residualAdd(tokens: t, width: m.hiddenSize))
+            let downQuant = block("mlp.down_quant", .quantize, .activationQuant(tokens: t, width: m.intermediateSize), [hidden])
+            let down = block("mlp.down_proj", .ffnDown, .bitLinear(tokens: t, inFeatures: m.intermediateSize, outFeatures: m.hiddenSize), [downQuant])
+            residual = block("mlp_residual", .residual, .residualAdd(tokens: t, width: m.hiddenSize), [down, attnResidual])
         }
-        nodes.append(GraphNode(name: "model.norm", layer: nil, category: .norm,
-                               operation: .rmsNorm(tokens: lmHeadTokens, width: m.hiddenSize)))
-        nodes.append(GraphNode(name: "lm_head", layer: nil, category: .lmHead,
-                               operation: .denseLinear(tokens: lmHeadTokens, inFeatures: m.hiddenSize, outFeatures: m.vocabSize,
-                                                       sharedWeights: m.tieWordEmbeddings)))
+        let finalNorm = add("model.norm", nil, .norm, .rmsNorm(tokens: lmHeadTokens, width: m.hiddenSize), [residual])
+        add("lm_head", nil, .lmHead,
+            .denseLinear(tokens: lmHeadTokens, inFeatures: m.hiddenSize, outFeatures: m.vocabSize, sharedWeights: m.tieWordEmbeddings),
+            [finalNorm])
         return nodes
     }
 

@@ -30,13 +30,17 @@ public struct GraphNode: Equatable, Sendable {
     public var category: LayerCategory
     /// The operator and its shape.
     public var operation: Operation
+    /// Indices (in `Graph.nodes`) of the nodes whose outputs this node reads. Always earlier
+    /// nodes, so `Graph.nodes` is a topological order.
+    public var inputs: [Int]
 
     /// Creates a node.
-    public init(name: String, layer: Int?, category: LayerCategory, operation: Operation) {
+    public init(name: String, layer: Int?, category: LayerCategory, operation: Operation, inputs: [Int]) {
         self.name = name
         self.layer = layer
         self.category = category
         self.operation = operation
+        self.inputs = inputs
     }
 
     // MARK: Parameters

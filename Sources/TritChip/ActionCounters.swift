@@ -1,0 +1,52 @@
+/// Counts of energy-bearing actions. The simulator increments these; `EnergyModel` prices them.
+public struct ActionCounters: Equatable, Sendable {
+    /// Ternary MACs: each an int8 add, subtract or skip in the adder tree.
+    public var ternaryAdds: Int64 = 0
+    /// Int32 partial-sum accumulations.
+    public var int32Adds: Int64 = 0
+    /// FP16 multiply-accumulates on the attention unit (QKᵀ, AV, LM head).
+    public var fp16MACs: Int64 = 0
+    /// Elementwise vector operations (priced as fp16 multiplies, the dearer fp16 op).
+    public var vectorOps: Int64 = 0
+    /// Special-function evaluations.
+    public var specialFunctionOps: Int64 = 0
+    /// Bytes read from on-chip SRAM.
+    public var sramReadBytes: Int64 = 0
+    /// Bytes written to on-chip SRAM.
+    public var sramWriteBytes: Int64 = 0
+    /// Bytes read from off-chip memory.
+    public var dramReadBytes: Int64 = 0
+    /// Bytes written to off-chip memory.
+    public var dramWriteBytes: Int64 = 0
+
+    /// Zero counters.
+    public init() {}
+
+    /// Adds `other` into `self`.
+    public mutating func add(_ other: ActionCounters) {
+        ternaryAdds += other.ternaryAdds
+        int32Adds += other.int32Adds
+        fp16MACs += other.fp16MACs
+        vectorOps += other.vectorOps
+        specialFunctionOps += other.specialFunctionOps
+        sramReadBytes += other.sramReadBytes
+        sramWriteBytes += other.sramWriteBytes
+        dramReadBytes += other.dramReadBytes
+        dramWriteBytes += other.dramWriteBytes
+    }
+
+    /// Each counter multiplied by `factor` (to scale one simulated step to many).
+    public func scaled(by factor: Int64) -> ActionCounters {
+        var c = ActionCounters()
+        c.ternaryAdds = ternaryAdds * factor
+        c.int32Adds = int32Adds * factor
+        c.fp16MACs = fp16MACs * factor
+        c.vectorOps = vectorOps * factor
+        c.specialFunctionOps = specialFunctionOps * factor
+        c.sramReadBytes = sramReadBytes * factor
+        c.sramWriteBytes = sramWriteBytes * factor
+        c.dramReadBytes = dramReadBytes * factor
+        c.dramWriteBytes = dramWriteBytes * factor
+        return c
+    }
+}

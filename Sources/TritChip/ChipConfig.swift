@@ -1,0 +1,168 @@
+import Foundation
+import TritCore
+
+/// A ternary inference chip as the user describes it in `Configs/chips/<name>.json`.
+///
+/// Every field carries its unit in its name. The JSON also holds a `sources` object (field →
+/// source or rationale) that tritsim copies into reports but does not interpret.
+/// See `Configs/chips/README.md` for each preset's rationale.
+public struct ChipConfig: Equatable, Sendable {
+    /// Preset name (file stem), used in report folder names.
+    public var name: String
+    /// One-line description.
+    public var description: String
+    /// Technology table name (`Configs/technology/<technology>.json`).
+    public var technology: String
+    /// Chip clock, Hz. Every unit runs at this clock.
+    public var clockHz: Double
+    /// Weight-stationary ternary arrays.
+    public var ternaryArray: TernaryArray
+    /// The vector unit (norms, quantisation, dequantisation, RoPE, gating, residuals, softmax).
+    public var vectorUnit: VectorUnit
+    /// The full-precision MAC array used for attention (QKᵀ, AV) and the LM head.
+    public var attentionUnit: AttentionUnit
+    /// On-chip SRAM buffers.
+    public var sram: SRAM
+    /// Off-chip memory.
+    public var offChipMemory: OffChipMemory
+    /// Ternary weight packing in DRAM.
+    public var weightFormat: WeightFormat
+    /// KV cache element width, bits (16 = fp16, 8 = int8).
+    public var kvCacheBits: Int
+    /// Static (leakage) power of the whole chip, W.
+    public var staticPowerWatts: Double
+    /// Field path → source or rationale text.
+    public var sources: [String: String]
+
+    /// `rows` × `columns` ternary weights held stationary; one token's `rows` int8 activations
+    /// enter per cycle and `columns` int32 partial sums leave.
+    public struct TernaryArray: Equatable, Sendable {
+        /// Input rows (the reduction dimension K per tile).
+        public var rows: Int
+        /// Output columns (N per tile).
+        public var columns: Int
+        /// Number of identical arrays.
+        public var count: Int
+        /// Adder datapath.
+        public var datapath: TernaryDatapathKind
+        /// Bytes per cycle from the weight buffer into one array when a tile is loaded.
+        public var weightLoadBytesPerCycle: Int
+    }
+
+    /// SIMD vector unit.
+    public struct VectorUnit: Equatable, Sendable {
+        /// Elementwise operations per cycle.
+        public var lanes: Int
+        /// Special-function (exp, rsqrt, sin/cos) evaluations per cycle.
+        public var specialFunctionsPerCycle: Int
+        /// Fixed cycles to start one vector instruction (pipeline fill).
+        public var startupCycles: Int
+    }
+
+    /// Full-precision (fp16) MAC array.
+    public struct AttentionUnit: Equatable, Sendable {
+        /// fp16 multiply-accumulates per cycle.
+        public var macsPerCycle: Int
+        /// Fixed cycles to start one instruction (pipeline fill).
+        public var startupCycles: Int
+    }
+
+    /// On-chip SRAM, split into three buffers.
+    public struct SRAM: Equatable, Sendable {
+        /// Weight buffer for double/multi-buffered weight tiles streamed from DRAM, bytes.
+        public var weightBufferBytes: Int64
+        /// Activation buffer (residual stream, layer inputs/outputs, accumulators), bytes.
+        public var activationBufferBytes: Int64
+        /// KV staging buffer for KV-cache blocks streamed from DRAM, bytes.
+        public var kvBufferBytes: Int64
+        /// SRAM bandwidth available to the vector and attention units, bytes per cycle.
+        public var bytesPerCycle: Int
+        /// Total bytes.
+        public var totalBytes: Int64 { weightBufferBytes + activationBufferBytes + kvBufferBytes }
+    }
+
+    /// Off-chip memory.
+    public struct OffChipMemory: Equatable, Sendable {
+        /// Technology.
+        public var type: OffChipMemoryKind
+        /// Peak bandwidth, bytes/s.
+        public var peakBandwidthBytesPerSecond: Double
+        /// Fraction of peak that streaming DMA achieves (0 < e ≤ 1).
+        public var efficiency: Double
+        /// Latency from request to first data, ns.
+        public var accessLatencyNanoseconds: Double
+        /// Access energy, pJ per bit read or written.
+        public var energyPicojoulesPerBit: Double
+        /// Capacity, bytes.
+        public var capacityBytes: Int64
+    }
+
+    static let topFields = ["name", "description", "technology", "clockHz", "ternaryArray", "vectorUnit", "attentionUnit",
+                            "sram", "offChipMemory", "weightFormat", "kvCacheBits", "staticPowerWatts", "sources", "notes"]
+
+    /// Loads and validates a chip description.
+    /// - Parameter name: the preset name; defaults to the file stem.
+    /// - Throws: `InputError` naming the file and dotted field for a missing file, bad JSON, an
+    ///   unknown field, a missing field, a zero or negative size, or an unknown enum value.
+    public static func load(file url: URL, name: String? = nil) throws -> ChipConfig {
+        let json = try JSONObjectReader.load(file: url)
+        return try parse(json, name: name ?? url.deletingPathExtension().lastPathComponent)
+    }
+
+    /// Parses an already-read chip JSON object (see `load(file:name:)`).
+    public static func parse(_ json: JSONObjectReader, name: String) throws -> ChipConfig {
+        try json.rejectUnknownKeys(topFields)
+        let array = try json.object("ternaryArray")
+        try array.rejectUnknownKeys(["rows", "columns", "count", "datapath", "weightLoadBytesPerCycle"])
+        let vector = try json.object("vectorUnit")
+        try vector.rejectUnknownKeys(["lanes", "specialFunctionsPerCycle", "startupCycles"])
+        let attention = try json.object("attentionUnit")
+        try attention.rejectUnknownKeys(["macsPerCycle", "startupCycles"])
+        let sram = try json.object("sram")
+        try sram.rejectUnknownKeys(["weightBufferBytes", "activationBufferBytes", "kvBufferBytes", "bytesPerCycle"])
+        let memory = try json.object("offChipMemory")
+        try memory.rejectUnknownKeys(["type", "peakBandwidthBytesPerSecond", "efficiency", "accessLatencyNanoseconds",
+                                      "energyPicojoulesPerBit", "capacityBytes"])
+        var sources: [String: String] = [:]
+        if json.contains("sources") {
+            let s = try json.object("sources")
+            for key in s.keys { sources[key] = try s.string(key) }
+        }
+        let maximumBytes: ClosedRange<Int64> = 1...(Int64(1) << 50)
+        return ChipConfig(
+            name: name,
+            description: try json.optionalString("description") ?? "",
+            technology: try json.string("technology"),
+            clockHz: try json.double("clockHz", in: 1e6...1e11, describing: "a clock in 1e6...1e11 Hz"),
+            ternaryArray: TernaryArray(
+                rows: Int(try array.int("rows", in: 1...65_536)),
+                columns: Int(try array.int("columns", in: 1...65_536)),
+                count: Int(try array.int("count", in: 1...4_096)),
+                datapath: try array.choice("datapath", of: TernaryDatapathKind.self),
+                weightLoadBytesPerCycle: Int(try array.int("weightLoadBytesPerCycle", in: 1...1_048_576))),
+            vectorUnit: VectorUnit(
+                lanes: Int(try vector.int("lanes", in: 1...1_048_576)),
+                specialFunctionsPerCycle: Int(try vector.int("specialFunctionsPerCycle", in: 1...1_048_576)),
+                startupCycles: Int(try vector.int("startupCycles", in: 0...1_000_000))),
+            attentionUnit: AttentionUnit(
+                macsPerCycle: Int(try attention.int("macsPerCycle", in: 1...1 << 30)),
+                startupCycles: Int(try attention.int("startupCycles", in: 0...1_000_000))),
+            sram: SRAM(
+                weightBufferBytes: try sram.int("weightBufferBytes", in: maximumBytes),
+                activationBufferBytes: try sram.int("activationBufferBytes", in: maximumBytes),
+                kvBufferBytes: try sram.int("kvBufferBytes", in: maximumBytes),
+                bytesPerCycle: Int(try sram.int("bytesPerCycle", in: 1...1 << 30))),
+            offChipMemory: OffChipMemory(
+                type: try memory.choice("type", of: OffChipMemoryKind.self),
+                peakBandwidthBytesPerSecond: try memory.double("peakBandwidthBytesPerSecond", in: 1e6...1e15,
+                                                               describing: "a bandwidth in 1e6...1e15 bytes/s"),
+                efficiency: try memory.double("efficiency", in: 0.01...1, describing: "a fraction in 0.01...1"),
+                accessLatencyNanoseconds: try memory.double("accessLatencyNanoseconds", in: 0...1e6, describing: "a latency in 0...1e6 ns"),
+                energyPicojoulesPerBit: try memory.positiveDouble("energyPicojoulesPerBit"),
+                capacityBytes: try memory.int("capacityBytes", in: maximumBytes)),
+            weightFormat: try json.choice("weightFormat", of: WeightFormat.self),
+            kvCacheBits: Int(try json.int("kvCacheBits", in: 1...32)),
+            staticPowerWatts: try json.nonNegativeDouble("staticPowerWatts"),
+            sources: sources)
+    }
+}

@@ -1,0 +1,82 @@
+import TritChip
+import TritCore
+import TritISA
+import TritModel
+
+/// Shared state while lowering one graph: the program under construction, the units, the
+/// weight-buffer slot ring and where each node's result becomes available.
+struct LoweringContext {
+    let chip: ResolvedChip
+    let plan: MemoryPlan
+    let precision: Precision
+    var builder: ProgramBuilder
+
+    // Unit IDs (see `Compiler.units(for:)`).
+    let weightDMA: UnitID
+    let kvDMA: UnitID
+    let dataDMA: UnitID
+    let arrays: [UnitID]
+    let vector: UnitID
+    let attention: UnitID
+
+    /// Tokens that must be signalled before weight slot i can be refilled.
+    var slotRelease: [[TokenID]]
+    /// Next weight slot to fill.
+    var nextSlot = 0
+    /// Token signalled when node i's output is ready in the current chunk.
+    var nodeDone: [TokenID?]
+    /// Per layer: token of the KV store of the previous chunk (later chunks read it back).
+    var kvStored: [TokenID?]
+    /// Next free DRAM address of the weight image, for bookkeeping of DMA ranges.
+    var dramCursor: Int64 = 0
+
+    init(chip: ResolvedChip, plan: MemoryPlan, precision: Precision, graph: Graph) {
+        self.chip = chip
+        self.plan = plan
+        self.precision = precision
+        let units = Compiler.units(for: chip)
+        builder = ProgramBuilder(units: units, tags: LayerCategory.allCases.map(\.rawValue))
+        weightDMA = 0
+        kvDMA = 1
+        dataDMA = 2
+        arrays = (0..<chip.config.ternaryArray.count).map { UnitID(3 + $0) }
+        vector = UnitID(3 + chip.config.ternaryArray.count)
+        attention = vector + 1
+        slotRelease = Array(repeating: [], count: plan.weightSlots)
+        nodeDone = Array(repeating: nil, count: graph.nodes.count)
+        kvStored = Array(repeating: nil, count: graph.model.layers)
+    }
+
+    static func tag(_ category: LayerCategory) -> UInt16 {
+        UInt16(LayerCategory.allCases.firstIndex(of: category) ?? 0)
+    }
+
+    /// Tokens of the producers of `node`'s inputs in the current chunk.
+    func inputTokens(_ node: GraphNode) -> [TokenID] {
+        node.inputs.compactMap { nodeDone[$0] }
+    }
+
+    /// Streams `bytes` of weights from DRAM into the next weight slot; returns the slot's SRAM
+    /// range and the token signalled when the data has arrived.
+    mutating func loadWeightChunk(bytes: Int64, stream: DMAStream, tag: UInt16) -> (range: SRAMRange, ready: TokenID) {
+        let slot = nextSlot
+        nextSlot = (nextSlot + 1) % plan.weightSlots
+        let range = SRAMRange(base: Int64(slot) * plan.weightChunkBytes, bytes: bytes)
+        let dramRange = DRAMRange(base: dramCursor, bytes: bytes)
+        dramCursor += bytes
+        let ready = builder.emit(.dmaLoad(stream: stream, dram: dramRange, sram: range), on: weightDMA, tag: tag,
+                                 waits: slotRelease[slot]) ?? -1
+        slotRelease[slot] = []
+        return (range, ready)
+    }
+
+    /// Records that `token` must complete before the slot holding `range` is refilled.
+    mutating func release(slotOf range: SRAMRange, after token: TokenID) {
+        slotRelease[Int(range.base / plan.weightChunkBytes)].append(token)
+    }
+
+    /// A range in the activation buffer (addresses are bookkeeping; capacity is planned per token).
+    func activationRange(bytes: Int64) -> SRAMRange {
+        SRAMRange(base: plan.activationBufferBase, bytes: bytes)
+    }
+}

@@ -1,0 +1,69 @@
+import TritISA
+import TritModel
+
+/// Lowers elementwise operators onto the vector unit, and the data movement around them
+/// (embedding gather, norm weights, KV append).
+extension LoweringContext {
+    /// One vector instruction for `node`, reading and writing the node's activation bytes.
+    mutating func lowerVector(_ node: GraphNode, kind: VectorKind, extraWaits: [TokenID] = []) -> TokenID? {
+        builder.emit(.vector(kind: kind, operations: node.vectorOps, specialOps: node.specialFunctionOps,
+                             input: activationRange(bytes: node.activationReadBytes(precision)),
+                             output: activationRange(bytes: node.activationWriteBytes(precision))),
+                     on: vector, tag: LoweringContext.tag(node.category), waits: inputTokens(node) + extraWaits)
+    }
+
+    /// RMSNorm: its learned weights come from DRAM on the data DMA engine, then the vector unit.
+    mutating func lowerRMSNorm(_ node: GraphNode) -> TokenID? {
+        let bytes = node.weightBytes(precision)
+        let weights = builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: DRAMRange(base: 0, bytes: bytes),
+                                            sram: activationRange(bytes: bytes)),
+                                   on: dataDMA, tag: LoweringContext.tag(node.category), waits: [])
+        return lowerVector(node, kind: .rmsNorm, extraWaits: weights.map { [$0] } ?? [])
+    }
+
+    /// Embedding gather: one DMA of the token rows of the full-precision table.
+    mutating func lowerEmbedding(_ node: GraphNode, after previousChunk: TokenID?) -> TokenID? {
+        let bytes = node.weightBytes(precision)
+        return builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: DRAMRange(base: 0, bytes: bytes),
+                                     sram: activationRange(bytes: bytes)),
+                            on: dataDMA, tag: LoweringContext.tag(node.category), waits: previousChunk.map { [$0] } ?? [])
+    }
+
+    /// KV append: store the step's new keys and values to the KV cache in DRAM.
+    mutating func lowerKVAppend(_ node: GraphNode, layer: Int) -> TokenID? {
+        let bytes = node.kvCacheWriteBytes(precision)
+        let stored = builder.emit(.dmaStore(stream: .kvCache, sram: activationRange(bytes: bytes), dram: DRAMRange(base: 0, bytes: bytes)),
+                                  on: dataDMA, tag: LoweringContext.tag(node.category), waits: inputTokens(node))
+        kvStored[layer] = stored
+        return stored
+    }
+
+    /// A full-precision linear layer (LM head): fp16 weights stream through the weight slots
+    /// and the attention unit's MAC array computes [tokens × in] × [chunk rows × in]ᵀ per chunk.
+    mutating func lowerDense(_ node: GraphNode, tokens: Int, inFeatures: Int, outFeatures: Int) -> TokenID? {
+        let tag = LoweringContext.tag(node.category)
+        let elementBytes = Int64(precision.fullPrecisionWeightBytes)
+        let totalBytes = Int64(inFeatures) * Int64(outFeatures) * elementBytes
+        let chunkBytes = max(elementBytes, plan.weightChunkBytes / elementBytes * elementBytes)
+        var remaining = totalBytes
+        var last: TokenID? = nil
+        var first = true
+        while remaining > 0 {
+            let bytes = min(chunkBytes, remaining)
+            remaining -= bytes
+            let chunk = loadWeightChunk(bytes: bytes, stream: .fullPrecisionWeights, tag: tag)
+            var waits = [chunk.ready]
+            if first { waits.append(contentsOf: inputTokens(node)) }
+            first = false
+            let macs = Int64(tokens) * (bytes / elementBytes)
+            let outputBytes = Int64(tokens) * (bytes / elementBytes / Int64(inFeatures) + 1) * Int64(precision.activationBytes)
+            let done = builder.emit(.matrix(kind: .dense, macs: macs,
+                                            input: SRAMRange(base: chunk.range.base, bytes: bytes + Int64(tokens * inFeatures) * Int64(precision.activationBytes)),
+                                            output: activationRange(bytes: outputBytes)),
+                                    on: attention, tag: tag, waits: waits) ?? -1
+            release(slotOf: chunk.range, after: done)
+            last = done
+        }
+        return last
+    }
+}

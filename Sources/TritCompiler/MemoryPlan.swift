@@ -1,0 +1,107 @@
+import TritChip
+import TritCore
+import TritModel
+
+/// How a graph's data is laid out in the chip's SRAM buffers, decided before lowering.
+///
+/// - Weight buffer: `weightSlots` slots of `weightChunkBytes` each. One chunk is one tile per
+///   array (`count` tiles of rows × columns ternary weights), so DMA fills slot j + 1 while the
+///   arrays compute on slot j (double buffering when 2 slots fit; deeper prefetch with more).
+/// - Activation buffer: holds the working set of `chunkTokens` token positions. A step with
+///   more positions than fit runs in chunks, each re-streaming the weights (chunked prefill;
+///   for decode, batch groups). More SRAM means larger chunks and fewer weight re-reads.
+/// - KV buffer: two slots of `kvBlockBytes` for KV-cache blocks streamed from DRAM.
+public struct MemoryPlan: Equatable, Sendable {
+    /// Bytes of one weight chunk (count full tiles in the chip's weight format).
+    public var weightChunkBytes: Int64
+    /// Weight chunks the weight buffer holds (≥ 2).
+    public var weightSlots: Int
+    /// Activation-buffer bytes needed per token position.
+    public var activationBytesPerToken: Int64
+    /// Token positions processed per chunk.
+    public var chunkTokens: Int
+    /// Number of chunks the step is split into.
+    public var chunks: Int
+    /// Bytes per KV-cache block (one of two KV-buffer slots).
+    public var kvBlockBytes: Int64
+    /// Off-chip bytes the model's weights occupy (packed ternary + full precision).
+    public var dramWeightBytes: Int64
+    /// Off-chip bytes the KV cache occupies at the end of the step.
+    public var dramKVCacheBytes: Int64
+
+    /// SRAM base addresses of the three buffers: weights at 0, then activations, then KV.
+    public var activationBufferBase: Int64 = 0
+    /// Base of the KV buffer.
+    public var kvBufferBase: Int64 = 0
+
+    /// Plans `graph` on `chip`.
+    /// - Throws: `InputError` naming the chip and the SRAM or memory field when a weight chunk,
+    ///   one token's activations, or one KV row does not fit, or when weights plus KV cache exceed
+    ///   the off-chip memory capacity.
+    public static func plan(_ graph: Graph, on chip: ResolvedChip, precision: Precision) throws -> MemoryPlan {
+        let c = chip.config
+        let m = graph.model
+        let source = "chip \(c.name)"
+        let chunkBytes = try Checked.multiply(chip.tileBytes, Int64(c.ternaryArray.count), "weight chunk bytes")
+        let slots = c.sram.weightBufferBytes / max(chunkBytes, 1)
+        guard slots >= 2 else {
+            throw InputError(source: source, location: "sram.weightBufferBytes",
+                             expected: "room for 2 weight chunks of \(chunkBytes) bytes (\(c.ternaryArray.count) tiles of \(c.ternaryArray.rows)×\(c.ternaryArray.columns) at \(c.weightFormat.bitsPerWeight) bits) for double buffering",
+                             found: "\(c.sram.weightBufferBytes) bytes")
+        }
+        let act = Int64(precision.activationBytes)
+        let widestInput = Int64(max(m.hiddenSize, m.queryWidth, m.intermediateSize))
+        let attentionOutputs = Int64(m.queryWidth + 2 * m.kvWidth + m.queryWidth) * act
+        let ffnOutputs = Int64(2 * m.intermediateSize) * Int64(precision.linearOutputBytes)
+        let accumulators = Int64(c.ternaryArray.columns * c.ternaryArray.count) * 4
+        let perToken = 2 * Int64(m.hiddenSize) * act + max(attentionOutputs, ffnOutputs)
+            + widestInput * Int64(precision.quantizedActivationBytes) + accumulators
+        let fitting = c.sram.activationBufferBytes / perToken
+        guard fitting >= 1 else {
+            throw InputError(source: source, location: "sram.activationBufferBytes",
+                             expected: "at least \(perToken) bytes (one token's working set for \(m.name))",
+                             found: "\(c.sram.activationBufferBytes) bytes")
+        }
+        let tokens = graph.phase.tokensPerStep
+        let chunkTokens = Int(min(Int64(tokens), fitting))
+        let kvRowBytes = 2 * precision.kvBytes(Int64(m.kvWidth))
+        let kvBlock = c.sram.kvBufferBytes / 2
+        guard kvBlock >= kvRowBytes else {
+            throw InputError(source: source, location: "sram.kvBufferBytes",
+                             expected: "at least \(2 * kvRowBytes) bytes (two slots of one key+value row of \(m.name))",
+                             found: "\(c.sram.kvBufferBytes) bytes")
+        }
+        var weightBytes: Int64 = 0
+        var seenFullPrecision = false
+        for node in graph.nodes {
+            switch node.operation {
+            case .bitLinear: weightBytes += node.weightBytes(precision)
+            case let .embedding(_, vocab, hidden):
+                weightBytes += Int64(vocab) * Int64(hidden) * Int64(precision.fullPrecisionWeightBytes)
+                seenFullPrecision = true
+            case .denseLinear(_, _, _, let shared):
+                if !(shared && seenFullPrecision) { weightBytes += node.weightBytes(precision) }
+            case .rmsNorm(_, let width): weightBytes += Int64(width) * Int64(precision.fullPrecisionWeightBytes)
+            default: break
+            }
+        }
+        let positions: Int64
+        switch graph.phase {
+        case .prefill(let t): positions = Int64(t)
+        case .decode(let batch, let context): positions = Int64(batch) * Int64(context + 1)
+        }
+        let kvBytes = try Checked.multiply(Int64(m.layers) * kvRowBytes, positions, "KV cache bytes")
+        let needed = try Checked.add(weightBytes, kvBytes, "off-chip bytes")
+        guard needed <= c.offChipMemory.capacityBytes else {
+            throw InputError(source: source, location: "offChipMemory.capacityBytes",
+                             expected: "at least \(needed) bytes (weights \(weightBytes) + KV cache \(kvBytes) of \(m.name))",
+                             found: "\(c.offChipMemory.capacityBytes) bytes")
+        }
+        var plan = MemoryPlan(weightChunkBytes: chunkBytes, weightSlots: Int(min(slots, 1 << 20)), activationBytesPerToken: perToken,
+                              chunkTokens: chunkTokens, chunks: ceilDiv(tokens, chunkTokens), kvBlockBytes: kvBlock,
+                              dramWeightBytes: weightBytes, dramKVCacheBytes: kvBytes)
+        plan.activationBufferBase = c.sram.weightBufferBytes
+        plan.kvBufferBase = c.sram.weightBufferBytes + c.sram.activationBufferBytes
+        return plan
+    }
+}

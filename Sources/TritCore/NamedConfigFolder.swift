@@ -1,0 +1,51 @@
+import Foundation
+
+/// A folder of `<name>.json` configs that the command line picks by short name or by path.
+///
+/// One rule for models, chips and GPUs: an argument containing `/` or ending in `.json` is a path;
+/// otherwise it matches a file stem exactly (case-insensitive) or, failing that, a unique
+/// case-insensitive substring of one (`2b4t` finds `bitnet-b1.58-2B-4T`).
+public struct NamedConfigFolder: Sendable {
+    /// The folder.
+    public let folder: URL
+    /// The command-line option that names configs of this kind, for error messages (`--chip`).
+    public let option: String
+    /// What one config describes, for error messages (`chip`).
+    public let kind: String
+
+    /// A named-config folder.
+    public init(folder: URL, option: String, kind: String) {
+        self.folder = folder
+        self.option = option
+        self.kind = kind
+    }
+
+    /// The short names available (file stems), sorted.
+    public func names() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// The file a name or path refers to, and the short name to use for it.
+    /// - Throws: `InputError` for an unknown or ambiguous name, listing what is available.
+    public func resolve(_ nameOrPath: String) throws -> (url: URL, name: String) {
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {
+            let url = URL(fileURLWithPath: nameOrPath)
+            return (url, url.deletingPathExtension().lastPathComponent)
+        }
+        let available = names()
+        let wanted = nameOrPath.lowercased()
+        var matches = available.filter { $0.lowercased() == wanted }
+        if matches.isEmpty { matches = available.filter { $0.lowercased().contains(wanted) } }
+        guard matches.count == 1, let match = matches.first else {
+            if matches.isEmpty {
+                throw InputError(source: option, location: "",
+                                 expected: "a \(kind) name (\(available.joined(separator: ", "))) or a path to a .json file",
+                                 found: "\"\(nameOrPath)\"")
+            }
+            throw InputError(source: option, location: "", expected: "a name matching exactly one \(kind)",
+                             found: "\"\(nameOrPath)\", which matches \(matches.joined(separator: ", "))")
+        }
+        return (folder.appendingPathComponent(match + ".json"), match)
+    }
+}

@@ -1,0 +1,20 @@
+extension Instruction {
+/// The operation of one instruction, with operands in bytes and elements.
+public enum Operation: Equatable, Sendable {
+    /// Copy `dram` → `sram` (same byte count).
+    case dmaLoad(stream: DMAStream, dram: DRAMRange, sram: SRAMRange)
+    /// Copy `sram` → `dram` (same byte count).
+    case dmaStore(stream: DMAStream, sram: SRAMRange, dram: DRAMRange)
+    /// Load a `rows` × `columns` ternary tile from `weights` into the array, stream `tokens`
+    /// int8 activation rows from `input`, and write (or, if `accumulate`, add into) `tokens` ×
+    /// `columns` int32 partial sums at `accumulator`.
+    case ternaryTile(rows: Int32, columns: Int32, tokens: Int32, weights: SRAMRange, input: SRAMRange,
+                     accumulator: SRAMRange, accumulate: Bool)
+    /// A vector routine of `operations` elementwise operations and `specialOps` special-function evaluations,
+    /// reading `input` and writing `output`.
+    case vector(kind: VectorKind, operations: Int64, specialOps: Int64, input: SRAMRange, output: SRAMRange)
+    /// A full-precision matrix product of `macs` multiply-accumulates reading `input` (which
+    /// includes any weights or KV block) and writing `output`.
+    case matrix(kind: MatrixKind, macs: Int64, input: SRAMRange, output: SRAMRange)
+}
+}

@@ -1,0 +1,188 @@
+import TritChip
+import TritCore
+import TritISA
+
+/// The mutable state of one run: unit queues, token times, the event queue, statistics.
+struct ExecutionState {
+    let program: Program
+    let dramWaitTokens: [Bool]          // token → signalled by a DMA engine
+    var queues: [[Int32]]               // unit → instruction indices in program order
+    var queuePosition: [Int]            // unit → next index into its queue
+    var unitBusy: [Bool]
+    var blockedOn: [TokenID]            // unit → token it waits for, or -1
+    var blockedSince: [Int64]
+    var signalled: [Bool]
+    var events: EventQueue
+    var now: Int64 = 0
+    var lastCompletion: Int64 = 0
+    var executed = 0
+
+    var dram: DRAMChannel
+    let arrayTiming: TernaryArrayTiming
+    let vectorTiming: VectorUnitTiming
+    let attentionTiming: AttentionUnitTiming
+
+    var unitStatistics: [UnitStatistics]
+    var counters = ActionCounters()
+    var countersByTag: [ActionCounters]
+    var busyCyclesByTag: [Int64]
+    var dramBytesByStream: [Int64]
+
+    init(program: Program, chip: ResolvedChip) throws {
+        self.program = program
+        let unitCount = program.units.count
+        var queues = Array(repeating: [Int32](), count: unitCount)
+        var producerIsDMA = Array(repeating: false, count: program.tokenCount)
+        for (index, instruction) in program.instructions.enumerated() {
+            let unit = Int(instruction.unit)
+            guard unit < unitCount else {
+                throw InputError(source: "program", location: "instruction \(index)",
+                                 expected: "a unit below \(unitCount)", found: "unit \(unit)")
+            }
+            guard Int(instruction.tag) < program.tags.count else {
+                throw InputError(source: "program", location: "instruction \(index)",
+                                 expected: "a tag below \(program.tags.count)", found: "tag \(instruction.tag)")
+            }
+            if instruction.signal >= 0 {
+                guard Int(instruction.signal) < program.tokenCount else {
+                    throw InputError(source: "program", location: "instruction \(index)",
+                                     expected: "a token below \(program.tokenCount)", found: "token \(instruction.signal)")
+                }
+                producerIsDMA[Int(instruction.signal)] = program.units[unit].kind == .dma
+            }
+            for token in program.waits(of: index) where token < 0 || Int(token) >= program.tokenCount {
+                throw InputError(source: "program", location: "instruction \(index)",
+                                 expected: "a token below \(program.tokenCount)", found: "wait on token \(token)")
+            }
+            queues[unit].append(Int32(index))
+        }
+        self.queues = queues
+        dramWaitTokens = producerIsDMA
+        queuePosition = Array(repeating: 0, count: unitCount)
+        unitBusy = Array(repeating: false, count: unitCount)
+        blockedOn = Array(repeating: -1, count: unitCount)
+        blockedSince = Array(repeating: 0, count: unitCount)
+        signalled = Array(repeating: false, count: program.tokenCount)
+        events = EventQueue(capacity: 2 * unitCount + 16)
+        dram = DRAMChannel(chip: chip)
+        arrayTiming = TernaryArrayTiming(chip: chip)
+        vectorTiming = VectorUnitTiming(chip: chip)
+        attentionTiming = AttentionUnitTiming(chip: chip)
+        unitStatistics = program.units.map { UnitStatistics(unit: $0) }
+        countersByTag = Array(repeating: ActionCounters(), count: program.tags.count)
+        busyCyclesByTag = Array(repeating: 0, count: program.tags.count)
+        dramBytesByStream = Array(repeating: 0, count: DMAStream.allCases.count)
+    }
+
+    mutating func start() {
+        for unit in 0..<queues.count { tryIssue(unit: unit) }
+    }
+
+    mutating func signal(token: Int) {
+        signalled[token] = true
+        for unit in 0..<blockedOn.count where blockedOn[unit] == TokenID(token) {
+            let waited = now - blockedSince[unit]
+            if dramWaitTokens[token] {
+                unitStatistics[unit].waitingOnMemoryCycles += waited
+            } else {
+                unitStatistics[unit].waitingOnComputeCycles += waited
+            }
+            blockedOn[unit] = -1
+            tryIssue(unit: unit)
+        }
+    }
+
+    mutating func free(unit: Int) {
+        unitBusy[unit] = false
+        tryIssue(unit: unit)
+    }
+
+    /// Starts the unit's next instruction if the unit is free and the instruction's waits are met.
+    mutating func tryIssue(unit: Int) {
+        guard !unitBusy[unit], blockedOn[unit] < 0, queuePosition[unit] < queues[unit].count else { return }
+        let index = Int(queues[unit][queuePosition[unit]])
+        let instruction = program.instructions[index]
+        let waitEnd = Int(instruction.waitStart) + Int(instruction.waitCount)
+        for position in Int(instruction.waitStart)..<waitEnd {
+            let token = program.waitTokens[position]
+            if !signalled[Int(token)] {
+                blockedOn[unit] = token
+                blockedSince[unit] = now
+                return
+            }
+        }
+        queuePosition[unit] += 1
+        execute(instruction, unit: unit)
+    }
+
+    private mutating func execute(_ instruction: Instruction, unit: Int) {
+        let tag = Int(instruction.tag)
+        var actions = ActionCounters()
+        let freeAt: Int64
+        let doneAt: Int64
+        switch instruction.operation {
+        case let .dmaLoad(stream, dramRange, _):
+            (freeAt, doneAt) = dram.transfer(bytes: dramRange.bytes, at: now)
+            actions.dramReadBytes = dramRange.bytes
+            actions.sramWriteBytes = dramRange.bytes
+            dramBytesByStream[Int(stream.rawValue)] += dramRange.bytes
+        case let .dmaStore(stream, _, dramRange):
+            (freeAt, doneAt) = dram.transfer(bytes: dramRange.bytes, at: now)
+            actions.dramWriteBytes = dramRange.bytes
+            actions.sramReadBytes = dramRange.bytes
+            dramBytesByStream[Int(stream.rawValue)] += dramRange.bytes
+        case let .ternaryTile(rows, columns, tokens, weights, input, accumulator, accumulate):
+            freeAt = now + arrayTiming.cycles(weightBytes: weights.bytes, tokens: Int64(tokens))
+            doneAt = freeAt
+            arrayTiming.count(rows: Int64(rows), columns: Int64(columns), tokens: Int64(tokens), weightBytes: weights.bytes,
+                              inputBytes: input.bytes, accumulatorBytes: accumulator.bytes, accumulate: accumulate, into: &actions)
+        case let .vector(_, operations, specialOps, input, output):
+            freeAt = now + vectorTiming.cycles(operations: operations, specialOps: specialOps, bytes: input.bytes + output.bytes)
+            doneAt = freeAt
+            actions.vectorOps = operations
+            actions.specialFunctionOps = specialOps
+            actions.sramReadBytes = input.bytes
+            actions.sramWriteBytes = output.bytes
+        case let .matrix(_, macs, input, output):
+            freeAt = now + attentionTiming.cycles(macs: macs, inputBytes: input.bytes)
+            doneAt = freeAt
+            actions.fp16MACs = macs
+            actions.sramReadBytes = input.bytes
+            actions.sramWriteBytes = output.bytes
+        }
+        let busy = freeAt - now
+        unitStatistics[unit].busyCycles += busy
+        unitStatistics[unit].instructions += 1
+        busyCyclesByTag[tag] += busy
+        counters.add(actions)
+        countersByTag[tag].add(actions)
+        executed += 1
+        unitBusy[unit] = true
+        lastCompletion = max(lastCompletion, doneAt)
+        events.push(cycle: freeAt, kind: .unitFree, payload: Int32(unit))
+        if instruction.signal >= 0 {
+            events.push(cycle: doneAt, kind: .signal, payload: instruction.signal)
+        }
+    }
+
+    func finish() throws -> SimulationStatistics {
+        if executed < program.instructions.count {
+            let stuck = (0..<queues.count).first { queuePosition[$0] < queues[$0].count } ?? 0
+            let index = queuePosition[stuck] < queues[stuck].count ? Int(queues[stuck][queuePosition[stuck]]) : -1
+            throw InputError(source: "program", location: "instruction \(index) on \(program.units[stuck].name)",
+                             expected: "every waited token to be signalled",
+                             found: "a wait on token \(blockedOn[stuck]) that is never signalled (deadlock)")
+        }
+        return SimulationStatistics(
+            totalCycles: lastCompletion,
+            seconds: 0,
+            units: unitStatistics,
+            counters: counters,
+            countersByTag: countersByTag,
+            busyCyclesByTag: busyCyclesByTag,
+            tags: program.tags,
+            dramBusyCycles: dram.busyCycles,
+            dramBytesByStream: dramBytesByStream,
+            instructionCount: executed)
+    }
+}

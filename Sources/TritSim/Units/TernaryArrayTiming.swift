@@ -1,0 +1,38 @@
+import TritChip
+import TritCore
+
+/// Timing of one weight-stationary ternary array (DESIGN.md §3).
+///
+/// Timing equation for a tile of r × c weights (w bytes) over T tokens:
+/// cycles = ⌈w / weightLoadBytesPerCycle⌉ (load the tile from the weight buffer)
+///        + T (one token's r int8 activations enter per cycle)
+///        + ⌈log2(rows)⌉ (adder-tree pipeline depth).
+/// Energy actions: r × c × T ternary adds (an int8 add/subtract/skip per weight per token);
+/// T × c int32 accumulations when adding into existing partial sums; SRAM reads of the tile,
+/// the activations and (when accumulating) the old partial sums; SRAM writes of the partial sums.
+struct TernaryArrayTiming {
+    let weightLoadBytesPerCycle: Int64
+    let pipelineDepthCycles: Int64
+
+    init(chip: ResolvedChip) {
+        weightLoadBytesPerCycle = Int64(chip.config.ternaryArray.weightLoadBytesPerCycle)
+        pipelineDepthCycles = chip.arrayPipelineDepthCycles
+    }
+
+    @inline(__always)
+    func cycles(weightBytes: Int64, tokens: Int64) -> Int64 {
+        ceilDiv(weightBytes, weightLoadBytesPerCycle) + tokens + pipelineDepthCycles
+    }
+
+    @inline(__always)
+    func count(rows: Int64, columns: Int64, tokens: Int64, weightBytes: Int64, inputBytes: Int64,
+               accumulatorBytes: Int64, accumulate: Bool, into counters: inout ActionCounters) {
+        counters.ternaryAdds += rows * columns * tokens
+        counters.sramReadBytes += weightBytes + inputBytes
+        counters.sramWriteBytes += accumulatorBytes
+        if accumulate {
+            counters.int32Adds += tokens * columns
+            counters.sramReadBytes += accumulatorBytes
+        }
+    }
+}
