@@ -141,13 +141,13 @@ public struct Compiler: Sendable {
 
     /// The attention shape of one chunk: prefill chunks attend to the earlier chunks' keys
     /// (read back from the KV cache) plus their own, causally; decode chunks are batch groups.
-    private func attentionShape(_ shape: Operation.Attention, phase: Phase, start: Int, tokens: Int) -> Operation.Attention {
+    private func attentionShape(_ shape: Operator.Attention, phase: Phase, start: Int, tokens: Int) -> Operator.Attention {
         switch phase {
         case .prefill:
-            return Operation.Attention(sequences: 1, queries: tokens, cachedKeys: start, heads: shape.heads,
+            return Operator.Attention(sequences: 1, queries: tokens, cachedKeys: start, heads: shape.heads,
                                        kvHeads: shape.kvHeads, headDim: shape.headDim)
         case .decode:
-            return Operation.Attention(sequences: tokens, queries: 1, cachedKeys: shape.cachedKeys, heads: shape.heads,
+            return Operator.Attention(sequences: tokens, queries: 1, cachedKeys: shape.cachedKeys, heads: shape.heads,
                                        kvHeads: shape.kvHeads, headDim: shape.headDim)
         }
     }

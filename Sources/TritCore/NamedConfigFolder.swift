@@ -3,8 +3,8 @@ import Foundation
 /// A folder of `<name>.json` configs that the command line picks by short name or by path.
 ///
 /// One rule for models, chips and GPUs: an argument containing `/` or ending in `.json` is a path;
-/// otherwise it matches a file stem exactly (case-insensitive) or, failing that, a unique
-/// case-insensitive substring of one (`2b4t` finds `bitnet-b1.58-2B-4T`).
+/// otherwise it matches a file stem exactly or, failing that, a unique substring of one, both
+/// ignoring case and punctuation (`2b4t` finds `bitnet-b1.58-2B-4T`).
 public struct NamedConfigFolder: Sendable {
     /// The folder.
     public let folder: URL
@@ -26,6 +26,11 @@ public struct NamedConfigFolder: Sendable {
         return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
     }
 
+    /// A name reduced to lowercase letters and digits, so `2b4t` matches `bitnet-b1.58-2B-4T`.
+    static func normalized(_ name: String) -> String {
+        String(name.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
+    }
+
     /// The file a name or path refers to, and the short name to use for it.
     /// - Throws: `InputError` for an unknown or ambiguous name, listing what is available.
     public func resolve(_ nameOrPath: String) throws -> (url: URL, name: String) {
@@ -34,9 +39,9 @@ public struct NamedConfigFolder: Sendable {
             return (url, url.deletingPathExtension().lastPathComponent)
         }
         let available = names()
-        let wanted = nameOrPath.lowercased()
-        var matches = available.filter { $0.lowercased() == wanted }
-        if matches.isEmpty { matches = available.filter { $0.lowercased().contains(wanted) } }
+        let wanted = NamedConfigFolder.normalized(nameOrPath)
+        var matches = available.filter { NamedConfigFolder.normalized($0) == wanted }
+        if matches.isEmpty, !wanted.isEmpty { matches = available.filter { NamedConfigFolder.normalized($0).contains(wanted) } }
         guard matches.count == 1, let match = matches.first else {
             if matches.isEmpty {
                 throw InputError(source: option, location: "",

@@ -85,7 +85,7 @@ public struct Graph: Sendable {
 
     private static func buildNodes(_ m: ModelConfig, _ phase: Phase) -> [GraphNode] {
         let t = phase.tokensPerStep
-        let attention: Operation.Attention
+        let attention: Operator.Attention
         let lmHeadTokens: Int
         switch phase {
         case .prefill(let tokens):
@@ -98,14 +98,14 @@ public struct Graph: Sendable {
         var nodes: [GraphNode] = []
         nodes.reserveCapacity(m.layers * 24 + 3)
         @discardableResult
-        func add(_ name: String, _ layer: Int?, _ category: LayerCategory, _ operation: Operation, _ inputs: [Int]) -> Int {
+        func add(_ name: String, _ layer: Int?, _ category: LayerCategory, _ operation: Operator, _ inputs: [Int]) -> Int {
             nodes.append(GraphNode(name: name, layer: layer, category: category, operation: operation, inputs: inputs))
             return nodes.count - 1
         }
         var residual = add("model.embed_tokens", nil, .embedding, .embedding(tokens: t, vocab: m.vocabSize, hidden: m.hiddenSize), [])
         for layer in 0..<m.layers {
             let p = "model.layers.\(layer)."
-            func block(_ name: String, _ category: LayerCategory, _ operation: Operation, _ inputs: [Int]) -> Int {
+            func block(_ name: String, _ category: LayerCategory, _ operation: Operator, _ inputs: [Int]) -> Int {
                 add(p + name, layer, category, operation, inputs)
             }
             let inputNorm = block("input_layernorm", .norm, .rmsNorm(tokens: t, width: m.hiddenSize), [residual])

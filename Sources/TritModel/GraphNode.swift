@@ -29,13 +29,13 @@ public struct GraphNode: Equatable, Sendable {
     /// The breakdown category.
     public var category: LayerCategory
     /// The operator and its shape.
-    public var operation: Operation
+    public var operation: Operator
     /// Indices (in `Graph.nodes`) of the nodes whose outputs this node reads. Always earlier
     /// nodes, so `Graph.nodes` is a topological order.
     public var inputs: [Int]
 
     /// Creates a node.
-    public init(name: String, layer: Int?, category: LayerCategory, operation: Operation, inputs: [Int]) {
+    public init(name: String, layer: Int?, category: LayerCategory, operation: Operator, inputs: [Int]) {
         self.name = name
         self.layer = layer
         self.category = category

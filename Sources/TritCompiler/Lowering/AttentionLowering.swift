@@ -11,7 +11,7 @@ import TritModel
 /// and shared by its query heads, so KV bytes scale with kvHeads, MACs with heads.
 extension LoweringContext {
     mutating func lowerAttention(layer: Int, scores: GraphNode, softmax: GraphNode, values: GraphNode,
-                                 shape a: Operation.Attention) -> TokenID? {
+                                 shape a: Operator.Attention) -> TokenID? {
         let tag = LoweringContext.tag(.attention)
         let kvTag = LoweringContext.tag(.kvCache)
         let queryTokens = inputTokens(scores)

@@ -2,7 +2,7 @@
 ///
 /// `tokens` is the number of token positions the operator processes in this step (the prompt
 /// length S for prefill, the batch B for decode).
-public enum Operation: Equatable, Sendable {
+public enum Operator: Equatable, Sendable {
     /// Gather `tokens` rows of the [vocab × hidden] full-precision embedding table.
     case embedding(tokens: Int, vocab: Int, hidden: Int)
     /// RMSNorm over rows of `width` elements, with `width` learned weights.
