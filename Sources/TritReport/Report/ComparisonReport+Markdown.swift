@@ -17,7 +17,7 @@ extension ComparisonReport {
         out += "## Summary\n\n"
         out += summaryMarkdownTable().markdown() + "\n"
         for phase in phases {
-            out += "- \(phase.phase): \(Self.chipTimeLine(phase.chipTime))\n"
+            out += "- \(Self.phaseHeading(phase)); \(Self.chipTimeLine(phase.chipTime))\n"
         }
         out += "\n" + Self.ratioLegend.prefix(1).uppercased() + Self.ratioLegend.dropFirst() + ".\n\n"
 
@@ -45,11 +45,11 @@ extension ComparisonReport {
         return out
     }
 
-    /// The summary table with a leading phase column.
+    /// The summary table with a leading phase column (phase details follow the table).
     func summaryMarkdownTable() -> TextTable {
         var table = TextTable(headers: ["phase"] + summaryHeaders, alignments: [.left] + Self.summaryAlignments)
         for phase in phases {
-            for row in Self.summaryRows(phase) { table.append([Self.phaseHeading(phase)] + row) }
+            for row in Self.summaryRows(phase) { table.append([phase.phase] + row) }
         }
         return table
     }
