@@ -1,0 +1,64 @@
+/// Walks the arguments of one subcommand against its option table.
+///
+/// Accepts `--name VALUE`, `--name=VALUE` and `--name` (flags). A value may start with a single
+/// dash (`--prompt-tokens -5` parses, then fails range validation); an argument starting with
+/// `--` is never taken as a value. Each option may appear once.
+struct ArgumentCursor {
+    /// The subcommand's option table.
+    let table: [OptionSpec]
+    /// The help command suggested in usage errors.
+    let helpCommand: String
+
+    /// Parses `arguments` (everything after the subcommand name).
+    /// - Throws: `UsageError` for an unknown option, a missing value, a value given to a flag,
+    ///   a repeated option, or a stray argument.
+    func parse(_ arguments: [String]) throws -> ParsedArguments {
+        var values: [String: String] = [:]
+        var flags: Set<String> = []
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("--"), argument.count > 2 else {
+                if argument.hasPrefix("-"), argument.count > 1 {
+                    throw usage("unknown option '\(argument)'")
+                }
+                throw usage("unexpected argument '\(argument)'")
+            }
+            let body = argument.dropFirst(2)
+            let name: String
+            var inlineValue: String?
+            if let equals = body.firstIndex(of: "=") {
+                name = String(body[..<equals])
+                inlineValue = String(body[body.index(after: equals)...])
+            } else {
+                name = String(body)
+            }
+            guard let spec = table.first(where: { $0.name == name }) else {
+                throw usage("unknown option '--\(name)'")
+            }
+            guard values[name] == nil, !flags.contains(name) else {
+                throw usage("option '--\(name)' given more than once")
+            }
+            switch spec.kind {
+            case .flag:
+                if inlineValue != nil { throw usage("option '--\(name)' takes no value") }
+                flags.insert(name)
+            case .value(let valueName):
+                if let inlineValue {
+                    values[name] = inlineValue
+                } else if index < arguments.count, !arguments[index].hasPrefix("--") {
+                    values[name] = arguments[index]
+                    index += 1
+                } else {
+                    throw usage("option '--\(name)' needs a value (\(valueName))")
+                }
+            }
+        }
+        return ParsedArguments(table: table, values: values, flags: flags, helpCommand: helpCommand)
+    }
+
+    private func usage(_ message: String) -> UsageError {
+        UsageError(message, helpCommand: helpCommand)
+    }
+}

@@ -1,0 +1,34 @@
+import TritCore
+
+/// The one place that turns the outcome of a command into an exit code and an error line.
+public enum ExitStatus {
+    /// Success.
+    public static let success: Int32 = 0
+    /// Bad input: an `InputError` (a file, a field, an out-of-range option value) or any other failure.
+    public static let inputError: Int32 = 1
+    /// Malformed command line: a `UsageError`.
+    public static let usageError: Int32 = 2
+
+    /// Prints `error` to `stderr` as one line `tritsim: error: …` (plus, for usage errors, a
+    /// second line suggesting the help command) and returns its exit code.
+    static func report(_ error: any Error, stderr: (String) -> Void) -> Int32 {
+        let prefix = "\(CommandLineTool.programName): error: "
+        switch error {
+        case let usage as UsageError:
+            stderr(prefix + oneLine(usage.message) + "\n")
+            stderr("see '\(usage.helpCommand)'\n")
+            return usageError
+        case let input as InputError:
+            stderr(prefix + oneLine(input.description) + "\n")
+            return inputError
+        default:
+            stderr(prefix + oneLine(String(describing: error)) + "\n")
+            return inputError
+        }
+    }
+
+    /// `text` with line breaks replaced by spaces, so every error is exactly one line.
+    private static func oneLine(_ text: String) -> String {
+        String(text.map { $0.isNewline ? " " : $0 })
+    }
+}

@@ -1,0 +1,39 @@
+/// One row of a subcommand's option table: everything parsing and `--help` need to know.
+///
+/// Parsing and help text are both generated from these rows (see `ArgumentCursor` and
+/// `HelpRenderer`), so the help can never disagree with what is accepted, and a default exists
+/// in exactly one place: absent options are parsed from `defaultValue` like any typed value.
+struct OptionSpec: Sendable, Equatable {
+    /// Whether the option takes a value.
+    enum Kind: Sendable, Equatable {
+        /// `--name VALUE` or `--name=VALUE`; `valueName` is shown in help (`N`, `NAME|PATH`, `DIR`).
+        case value(valueName: String)
+        /// `--name` alone; present means true.
+        case flag
+    }
+
+    /// The long name without dashes (`"batch"` for `--batch`).
+    var name: String
+    /// Value or flag.
+    var kind: Kind
+    /// Unit of the value for help (`"tokens"`, `"sequences"`, `"folder"`), or nil if it has none.
+    var unit: String?
+    /// Text of the default, parsed like user input when the option is absent; nil when there is
+    /// no default value (flags, or options whose absence means "find it automatically").
+    var defaultValue: String?
+    /// What the help says about the default when `defaultValue` is nil (`"found automatically"`).
+    var defaultDescription: String?
+    /// One or two sentences of help.
+    var help: String
+
+    /// `--name` as typed on the command line.
+    var flagText: String { "--" + name }
+
+    /// `--name VALUE` for value options, `--name` for flags.
+    var synopsis: String {
+        switch kind {
+        case .value(let valueName): return "\(flagText) \(valueName)"
+        case .flag: return flagText
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import TritReport
+
+/// `tritsim run`: compare the chip and the GPU on one model (prefill, then decode), write the
+/// report folder, print the table (or the JSON summary) and the paths written.
+struct RunCommand: Subcommand {
+    static let name = "run"
+    static let abstract = "Run one model on the ternary chip and on the FP16 GPU (prefill, then decode) and write a comparison report."
+    static let discussion = "The report goes to OUT/<model>__<chip>__<gpu>/ as report.md, summary.json and layers.csv. "
+        + "With --json, summary.json is printed to stdout and the paths written go to stderr, so stdout stays valid JSON. "
+        + "Configs are looked up in --configs, else $TRITSIM_CONFIGS, else a Configs/ folder (one holding models/) "
+        + "above the current directory or above the tritsim executable."
+
+    /// The option table: the single source of parsing, defaults and `--help`.
+    static let options: [OptionSpec] = [
+        OptionSpec(name: "model", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "bitnet-b1.58-2B-4T",
+                   defaultDescription: nil,
+                   help: "Model: a name in Configs/models/ (file stem, or a unique part of one) or a path to a config.json."),
+        OptionSpec(name: "chip", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "edge-lpddr5x",
+                   defaultDescription: nil, help: "Ternary chip: a name in Configs/chips/ or a path to a chip config."),
+        OptionSpec(name: "gpu", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "h200-sxm",
+                   defaultDescription: nil, help: "FP16 GPU baseline: a name in Configs/gpus/ or a path to a GPU config."),
+        OptionSpec(name: "prompt-tokens", kind: .value(valueName: "N"), unit: "tokens", defaultValue: "512",
+                   defaultDescription: nil, help: "Prompt length processed by prefill (integer ≥ 1)."),
+        OptionSpec(name: "generate-tokens", kind: .value(valueName: "N"), unit: "tokens", defaultValue: "128",
+                   defaultDescription: nil, help: "Tokens generated per sequence by decode (integer ≥ 1)."),
+        OptionSpec(name: "batch", kind: .value(valueName: "B"), unit: "sequences", defaultValue: "1",
+                   defaultDescription: nil, help: "Sequences decoded together (integer ≥ 1)."),
+        OptionSpec(name: "out", kind: .value(valueName: "DIR"), unit: "folder", defaultValue: "Reports",
+                   defaultDescription: nil, help: "Output folder; the report goes to DIR/<model>__<chip>__<gpu>/."),
+        OptionSpec(name: "json", kind: .flag, unit: nil, defaultValue: nil, defaultDescription: "off",
+                   help: "Print summary.json to stdout instead of the table."),
+        OptionSpec(name: "configs", kind: .value(valueName: "DIR"), unit: "folder", defaultValue: nil,
+                   defaultDescription: "$TRITSIM_CONFIGS, else a Configs/ folder found above the current directory or the executable",
+                   help: "Folder holding models/, chips/, gpus/ and technology/."),
+    ]
+
+    /// The validated options.
+    let options: RunOptions
+
+    init(parsing arguments: ParsedArguments) throws {
+        options = try RunOptions(parsing: arguments)
+    }
+
+    func run(in context: CommandContext) throws {
+        let locator = ConfigLocator(explicitFolder: options.configsFolder, environment: context.environment,
+                                    currentDirectory: context.currentDirectory,
+                                    executableLocations: context.executableLocations)
+        let configs = try locator.locate()
+        let report = try RunPipeline.execute(options, configs: configs)
+
+        let outputRoot = URL(fileURLWithPath: options.outputFolder, isDirectory: true, relativeTo: context.currentDirectory)
+        let written = try report.write(to: outputRoot.appendingPathComponent(report.folderName, isDirectory: true))
+        // Paths as the user would type them: relative to their --out when --out was relative.
+        let shownFolder = (options.outputFolder.hasSuffix("/") ? options.outputFolder : options.outputFolder + "/")
+            + report.folderName + "/"
+        let pathLines = "wrote:\n" + written.map { "  " + shownFolder + $0.lastPathComponent + "\n" }.joined()
+
+        if options.json {
+            context.stdout(report.summaryJSON())
+            context.stderr(pathLines)
+        } else {
+            context.stdout(report.terminalTable() + "\n" + pathLines)
+        }
+    }
+}

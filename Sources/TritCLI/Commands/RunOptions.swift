@@ -1,0 +1,67 @@
+/// The options of `tritsim run`, parsed and validated.
+///
+/// Defaults live only in `RunCommand.options` (the option table that also generates `--help`);
+/// `parse(_:)` fills absent options from there.
+public struct RunOptions: Sendable, Equatable {
+    /// `--model`: a model name in `Configs/models/` (file stem, or a unique part of one) or a path
+    /// to a Hugging Face `config.json`.
+    public var model: String
+    /// `--chip`: a chip name in `Configs/chips/` or a path to a chip config.
+    public var chip: String
+    /// `--gpu`: a GPU name in `Configs/gpus/` or a path to a GPU config.
+    public var gpu: String
+    /// `--prompt-tokens`: prompt length processed by prefill, in tokens (≥ 1).
+    public var promptTokens: Int
+    /// `--generate-tokens`: tokens generated per sequence by decode (≥ 1).
+    public var generateTokens: Int
+    /// `--batch`: sequences decoded together (≥ 1).
+    public var batch: Int
+    /// `--out`: folder receiving `<model>__<chip>__<gpu>/`; relative paths resolve against the
+    /// current directory.
+    public var outputFolder: String
+    /// `--json`: print `summary.json` to stdout instead of the terminal table.
+    public var json: Bool
+    /// `--configs`: the folder holding `models/`, `chips/`, `gpus/`, `technology/`, or nil to
+    /// find it automatically (`ConfigLocator`).
+    public var configsFolder: String?
+
+    /// Creates options directly (tests, other front ends); the command line uses `parse(_:)`.
+    public init(model: String, chip: String, gpu: String, promptTokens: Int, generateTokens: Int, batch: Int,
+                outputFolder: String, json: Bool, configsFolder: String?) {
+        self.model = model
+        self.chip = chip
+        self.gpu = gpu
+        self.promptTokens = promptTokens
+        self.generateTokens = generateTokens
+        self.batch = batch
+        self.outputFolder = outputFolder
+        self.json = json
+        self.configsFolder = configsFolder
+    }
+
+    /// Parses the arguments of `tritsim run` (everything after `run`).
+    /// - Throws: `UsageError` for unknown options, missing values, non-integers and stray
+    ///   arguments; `InputError` (source `command line`, location the option) for values out of
+    ///   range or empty.
+    public static func parse(_ arguments: [String]) throws -> RunOptions {
+        let parsed = try ArgumentCursor(table: RunCommand.options, helpCommand: RunCommand.helpCommand).parse(arguments)
+        return try RunOptions(parsing: parsed)
+    }
+
+    /// Converts and validates arguments parsed against `RunCommand.options`.
+    init(parsing arguments: ParsedArguments) throws {
+        model = try arguments.nonEmptyString("model", expected: "a model name or a path to a config.json")
+        chip = try arguments.nonEmptyString("chip", expected: "a chip name or a path to a chip config")
+        gpu = try arguments.nonEmptyString("gpu", expected: "a GPU name or a path to a GPU config")
+        promptTokens = try arguments.integer("prompt-tokens", minimum: 1)
+        generateTokens = try arguments.integer("generate-tokens", minimum: 1)
+        batch = try arguments.integer("batch", minimum: 1)
+        outputFolder = try arguments.nonEmptyString("out", expected: "a folder path")
+        json = arguments.flag("json")
+        if arguments.values["configs"] != nil {
+            configsFolder = try arguments.nonEmptyString("configs", expected: "a folder path")
+        } else {
+            configsFolder = nil
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// Where the chip's time goes in one phase, as fractions of the phase latency in `0...1`.
+///
+/// `computeFraction + memoryWaitFraction + otherFraction` describes the ternary array and is
+/// expected to be 1; `dramBusyFraction` describes the off-chip memory channel independently
+/// (it overlaps compute when DMA runs ahead).
+public struct ChipTimeBreakdown: Sendable, Equatable {
+    /// Fraction of the time the ternary array is busy.
+    public var computeFraction: Double
+    /// Fraction of the time the array is idle waiting on DRAM data.
+    public var memoryWaitFraction: Double
+    /// Fraction of the time the array is idle for other reasons (vector or attention units,
+    /// dependencies).
+    public var otherFraction: Double
+    /// Fraction of the time the off-chip memory channel is busy.
+    public var dramBusyFraction: Double
+
+    /// Creates a breakdown; every argument is a fraction in `0...1`.
+    public init(computeFraction: Double, memoryWaitFraction: Double, otherFraction: Double, dramBusyFraction: Double) {
+        self.computeFraction = computeFraction
+        self.memoryWaitFraction = memoryWaitFraction
+        self.otherFraction = otherFraction
+        self.dramBusyFraction = dramBusyFraction
+    }
+}

@@ -1,0 +1,75 @@
+import TritCore
+
+extension ComparisonReport {
+    /// Version of the `summary.json` layout; raised when a field changes meaning or is removed.
+    public static let summarySchemaVersion: Int64 = 1
+
+    /// The whole report as JSON (`summary.json`), rendered by `JSONWriter` (sorted keys, fixed
+    /// number format), ending in a newline.
+    ///
+    /// Numbers are JSON numbers in SI base units with the unit in the field name
+    /// (`latencySeconds`, `joulesPerToken`, `chipDRAMBytes`); derived ratios (`speedUp`,
+    /// `energyRatio`, `throughputRatio`) are included. `settings` is an array of `{key, value}`
+    /// objects to keep its order. Non-finite numbers become `null`.
+    public func summaryJSON() -> String {
+        JSONWriter.render(summaryJSONValue())
+    }
+
+    /// The value rendered by `summaryJSON()`.
+    public func summaryJSONValue() -> JSONOutput {
+        .object([
+            "schemaVersion": .int(Self.summarySchemaVersion),
+            "title": .string(title),
+            "modelName": .string(modelName),
+            "chipName": .string(chipName),
+            "gpuName": .string(gpuName),
+            "folderName": .string(folderName),
+            "settings": .array(settings.map { .object(["key": .string($0.key), "value": .string($0.value)]) }),
+            "phases": .array(phases.map(Self.json)),
+            "layers": .array(layers.map(Self.json)),
+            "notes": .array(notes.map(JSONOutput.string)),
+            "resolvedConfigs": .object(resolvedConfigs),
+        ])
+    }
+
+    private static func json(_ phase: PhaseComparison) -> JSONOutput {
+        .object([
+            "phase": .string(phase.phase),
+            "detail": .string(phase.detail),
+            "chip": json(phase.chip),
+            "gpu": json(phase.gpu),
+            "chipTime": .object([
+                "computeFraction": .double(phase.chipTime.computeFraction),
+                "memoryWaitFraction": .double(phase.chipTime.memoryWaitFraction),
+                "otherFraction": .double(phase.chipTime.otherFraction),
+                "dramBusyFraction": .double(phase.chipTime.dramBusyFraction),
+            ]),
+            "speedUp": .double(phase.speedUp),
+            "energyRatio": .double(phase.energyRatio),
+            "throughputRatio": .double(phase.throughputRatio),
+        ])
+    }
+
+    private static func json(_ result: PlatformPhaseResult) -> JSONOutput {
+        .object([
+            "latencySeconds": .double(result.latencySeconds),
+            "tokensPerSecond": .double(result.tokensPerSecond),
+            "joulesPerToken": .double(result.joulesPerToken),
+            "totalSeconds": .double(result.totalSeconds),
+            "totalJoules": .double(result.totalJoules),
+            "energyBreakdownJoules": .object(result.energyBreakdownJoules.mapValues(JSONOutput.double)),
+        ])
+    }
+
+    private static func json(_ row: LayerRow) -> JSONOutput {
+        .object([
+            "phase": .string(row.phase),
+            "category": .string(row.category),
+            "chipSeconds": .double(row.chipSeconds),
+            "chipJoules": .double(row.chipJoules),
+            "chipDRAMBytes": .int(row.chipDRAMBytes),
+            "gpuSeconds": .double(row.gpuSeconds),
+            "gpuJoules": .double(row.gpuJoules),
+        ])
+    }
+}

@@ -1,0 +1,37 @@
+/// Rows and lines shared by the terminal and Markdown renderings, so both say the same thing.
+extension ComparisonReport {
+    /// Column headings of the summary table.
+    var summaryHeaders: [String] { ["metric", "chip (\(chipName))", "GPU (\(gpuName))", "chip vs GPU"] }
+
+    /// Alignments of the summary table's columns.
+    static let summaryAlignments: [TextTable.Alignment] = [.left, .right, .right, .left]
+
+    /// The three metric rows of one phase: latency, throughput, energy per token.
+    static func summaryRows(_ phase: PhaseComparison) -> [[String]] {
+        let latencyName = phase.phase == "prefill" ? "latency (TTFT)" : phase.phase == "decode" ? "latency (TPOT)" : "latency"
+        return [
+            [latencyName, Units.seconds(phase.chip.latencySeconds), Units.seconds(phase.gpu.latencySeconds),
+             "speed-up \(Units.ratio(phase.speedUp))"],
+            ["tokens/s", Units.tokensPerSecond(phase.chip.tokensPerSecond), Units.tokensPerSecond(phase.gpu.tokensPerSecond),
+             "throughput \(Units.ratio(phase.throughputRatio))"],
+            ["energy per token", Units.joules(phase.chip.joulesPerToken), Units.joules(phase.gpu.joulesPerToken),
+             "energy ratio \(Units.ratio(phase.energyRatio))"],
+        ]
+    }
+
+    /// `"chip time: compute X%, waiting on memory Y%, other Z%; DRAM busy W%"`.
+    static func chipTimeLine(_ time: ChipTimeBreakdown) -> String {
+        "chip time: compute \(Units.percent(time.computeFraction)), "
+            + "waiting on memory \(Units.percent(time.memoryWaitFraction)), "
+            + "other \(Units.percent(time.otherFraction)); DRAM busy \(Units.percent(time.dramBusyFraction))"
+    }
+
+    /// The phase heading: `"prefill: 512 prompt tokens"`, or just the phase when there is no detail.
+    static func phaseHeading(_ phase: PhaseComparison) -> String {
+        phase.detail.isEmpty ? phase.phase : "\(phase.phase): \(phase.detail)"
+    }
+
+    /// A one-line reading guide for the ratio column.
+    static let ratioLegend = "ratios above 1× favour the chip (speed-up = GPU latency / chip latency, "
+        + "energy ratio = GPU J/token / chip J/token)"
+}

@@ -1,0 +1,31 @@
+import TritCLI
+import TritCore
+import XCTest
+
+final class RunOptionsTests: XCTestCase {
+    func testDefaultsComeFromTheOptionTable() throws {
+        XCTAssertEqual(try RunOptions.parse([]), RunOptions(
+            model: "bitnet-b1.58-2B-4T", chip: "edge-lpddr5x", gpu: "h200-sxm", promptTokens: 512, generateTokens: 128,
+            batch: 1, outputFolder: "Reports", json: false, configsFolder: nil))
+    }
+
+    func testEveryOptionParses() throws {
+        let options = try RunOptions.parse([
+            "--model", "2b4t", "--chip=chips/x.json", "--gpu", "a100", "--prompt-tokens", "64", "--generate-tokens", "8",
+            "--batch", "4", "--out", "/tmp/r", "--json", "--configs", "Configs",
+        ])
+        XCTAssertEqual(options, RunOptions(model: "2b4t", chip: "chips/x.json", gpu: "a100", promptTokens: 64,
+                                           generateTokens: 8, batch: 4, outputFolder: "/tmp/r", json: true,
+                                           configsFolder: "Configs"))
+    }
+
+    func testErrorsAreTyped() {
+        XCTAssertThrowsError(try RunOptions.parse(["--batch", "0"])) { error in
+            XCTAssertEqual(error as? InputError, InputError(source: "command line", location: "--batch",
+                                                            expected: "an integer ≥ 1", found: "0"))
+        }
+        XCTAssertThrowsError(try RunOptions.parse(["--batch", "abc"])) { error in
+            XCTAssertEqual((error as? UsageError)?.helpCommand, "tritsim run --help")
+        }
+    }
+}
