@@ -17,8 +17,7 @@ import TritTestSupport
 
     /// Every tensor of the real checkpoint's tensor list is owned by a graph node of the same size.
     @Test func graphNodesMatchTheRealTensorList() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/bitnet-b1.58-2B-4T-bf16.layer_shapes.txt")
+        let url = RepositoryPaths.fixtures.appendingPathComponent("models/bitnet-b1.58-2B-4T-bf16.layer_shapes.txt")
         let text = try String(contentsOf: url, encoding: .utf8)
         var tensors: [String: Int64] = [:]
         for line in text.split(separator: "\n").dropFirst() {

@@ -21,6 +21,9 @@ public enum RepositoryPaths {
     /// `Configs/validation/`.
     public static var validation: URL { configs.appendingPathComponent("validation") }
 
+    /// `Tests/Fixtures/`: test inputs shared by several test targets.
+    public static var fixtures: URL { root.appendingPathComponent("Tests/Fixtures") }
+
     /// A fresh empty temporary folder for one test.
     public static func temporaryFolder(_ label: String = "tritsim-test") throws -> URL {
         let url = FileManager.default.temporaryDirectory

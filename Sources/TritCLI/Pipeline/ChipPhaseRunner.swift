@@ -1,0 +1,97 @@
+import TritChip
+import TritCompiler
+import TritISA
+import TritModel
+import TritSim
+
+/// One simulated step on the chip, and what it cost.
+struct ChipStep {
+    let chip: ResolvedChip
+    let compiled: CompiledProgram
+    let statistics: SimulationStatistics
+    let energy: EnergyBreakdown
+}
+
+/// A whole phase (prefill of every prompt, or all decode steps) on the chip, assembled from
+/// simulated steps.
+///
+/// - Prefill: the B prompts are prefilled one after another, so the phase is B × one
+///   prefill(S) step.
+/// - Decode: G steps, with the context growing from S to S + G − 1. Step time and energy are
+///   affine in the context (the KV cache read grows linearly, everything else is fixed), so the
+///   steps at the first and last context are simulated and the phase is G × their mean
+///   (trapezoid rule, exact for an affine function).
+struct ChipPhase {
+    /// The simulated steps and the weight of each in the phase (sums to the number of steps).
+    let steps: [(step: ChipStep, weight: Double)]
+    /// Tokens the phase processes or produces.
+    let tokens: Int
+    /// Wall time of the phase, s.
+    var totalSeconds: Double { steps.reduce(0) { $0 + $1.step.statistics.seconds * $1.weight } }
+    /// Energy of the phase by component.
+    var energy: EnergyBreakdown { steps.reduce(.zero) { $0 + $1.step.energy.scaled(by: $1.weight) } }
+
+    /// Fractions of the phase's array time: busy, waiting on DRAM, otherwise idle; DRAM busy share.
+    func timeShares() -> (compute: Double, memoryWait: Double, dramBusy: Double) {
+        var arrayCycles = 0.0, busy = 0.0, memoryWait = 0.0, dram = 0.0, total = 0.0
+        for (step, weight) in steps {
+            let s = step.statistics
+            let arrays = s.total(of: .ternaryArray)
+            arrayCycles += Double(s.count(of: .ternaryArray)) * Double(s.totalCycles) * weight
+            busy += Double(arrays.busyCycles) * weight
+            memoryWait += Double(arrays.waitingOnMemoryCycles) * weight
+            dram += Double(s.dramBusyCycles) * weight
+            total += Double(s.totalCycles) * weight
+        }
+        guard arrayCycles > 0, total > 0 else { return (0, 0, 0) }
+        return (busy / arrayCycles, memoryWait / arrayCycles, dram / total)
+    }
+
+    /// Per layer category: busy seconds summed over units, dynamic joules, DRAM bytes.
+    func byCategory() -> [LayerCategory: (seconds: Double, joules: Double, dramBytes: Int64)] {
+        var result: [LayerCategory: (seconds: Double, joules: Double, dramBytes: Int64)] = [:]
+        for (step, weight) in steps {
+            let s = step.statistics
+            for (index, name) in s.tags.enumerated() {
+                guard let category = LayerCategory(rawValue: name) else { continue }
+                let counters = s.countersByTag[index]
+                let joules = EnergyModel.energy(of: counters, on: step.chip, seconds: 0).totalJoules
+                var entry = result[category] ?? (0, 0, 0)
+                entry.seconds += step.chip.seconds(s.busyCyclesByTag[index]) * weight
+                entry.joules += joules * weight
+                entry.dramBytes += Int64((Double(counters.dramReadBytes + counters.dramWriteBytes) * weight).rounded())
+                result[category] = entry
+            }
+        }
+        return result
+    }
+}
+
+/// Compiles and simulates the steps of a run on one chip.
+struct ChipPhaseRunner {
+    let chip: ResolvedChip
+
+    func step(_ graph: Graph) throws -> ChipStep {
+        let compiled = try Compiler(chip: chip).compile(graph)
+        let statistics = try Engine(chip: chip).run(compiled.program)
+        return ChipStep(chip: chip, compiled: compiled, statistics: statistics,
+                        energy: EnergyModel.energy(of: statistics.counters, on: chip, seconds: statistics.seconds))
+    }
+
+    /// B prompts of S tokens, prefilled one after another.
+    func prefill(_ model: ModelConfig, promptTokens: Int, batch: Int) throws -> ChipPhase {
+        let step = try step(try Graph.prefill(model, tokens: promptTokens))
+        return ChipPhase(steps: [(step, Double(batch))], tokens: promptTokens * batch)
+    }
+
+    /// G decode steps of B sequences, context S … S + G − 1.
+    func decode(_ model: ModelConfig, promptTokens: Int, generateTokens: Int, batch: Int) throws -> ChipPhase {
+        let first = try step(try Graph.decode(model, batch: batch, context: promptTokens))
+        if generateTokens == 1 {
+            return ChipPhase(steps: [(first, 1)], tokens: batch)
+        }
+        let last = try step(try Graph.decode(model, batch: batch, context: promptTokens + generateTokens - 1))
+        let half = Double(generateTokens) / 2
+        return ChipPhase(steps: [(first, half), (last, half)], tokens: generateTokens * batch)
+    }
+}

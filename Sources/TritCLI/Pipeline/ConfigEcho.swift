@@ -1,0 +1,63 @@
+import GPUBaseline
+import TritChip
+import TritCore
+import TritModel
+
+/// The resolved configs of a run as JSON, embedded in `summary.json` so a run can be reproduced.
+enum ConfigEcho {
+    static func json(_ m: ModelConfig) -> JSONOutput {
+        .object([
+            "name": .string(m.name), "hiddenSize": .int(Int64(m.hiddenSize)), "intermediateSize": .int(Int64(m.intermediateSize)),
+            "layers": .int(Int64(m.layers)), "attentionHeads": .int(Int64(m.attentionHeads)), "kvHeads": .int(Int64(m.kvHeads)),
+            "headDim": .int(Int64(m.headDim)), "vocabSize": .int(Int64(m.vocabSize)), "tieWordEmbeddings": .bool(m.tieWordEmbeddings),
+            "activation": .string(m.activation.rawValue), "ropeTheta": .double(m.ropeTheta),
+            "maxPositionEmbeddings": .int(Int64(m.maxPositionEmbeddings)), "rmsNormEps": .double(m.rmsNormEps),
+            "subNorms": .bool(m.subNorms),
+        ])
+    }
+
+    static func json(_ chip: ResolvedChip) -> JSONOutput {
+        let c = chip.config
+        let t = chip.technology
+        return .object([
+            "name": .string(c.name), "description": .string(c.description), "clockHz": .double(c.clockHz),
+            "ternaryArray": .object([
+                "rows": .int(Int64(c.ternaryArray.rows)), "columns": .int(Int64(c.ternaryArray.columns)),
+                "count": .int(Int64(c.ternaryArray.count)), "datapath": .string(c.ternaryArray.datapath.rawValue),
+                "weightLoadBytesPerCycle": .int(Int64(c.ternaryArray.weightLoadBytesPerCycle)),
+            ]),
+            "vectorUnit": .object([
+                "lanes": .int(Int64(c.vectorUnit.lanes)), "specialFunctionsPerCycle": .int(Int64(c.vectorUnit.specialFunctionsPerCycle)),
+                "startupCycles": .int(Int64(c.vectorUnit.startupCycles)),
+            ]),
+            "attentionUnit": .object([
+                "macsPerCycle": .int(Int64(c.attentionUnit.macsPerCycle)), "startupCycles": .int(Int64(c.attentionUnit.startupCycles)),
+            ]),
+            "sram": .object([
+                "weightBufferBytes": .int(c.sram.weightBufferBytes), "activationBufferBytes": .int(c.sram.activationBufferBytes),
+                "kvBufferBytes": .int(c.sram.kvBufferBytes), "bytesPerCycle": .int(Int64(c.sram.bytesPerCycle)),
+            ]),
+            "offChipMemory": .object([
+                "type": .string(c.offChipMemory.type.rawValue),
+                "peakBandwidthBytesPerSecond": .double(c.offChipMemory.peakBandwidthBytesPerSecond),
+                "efficiency": .double(c.offChipMemory.efficiency),
+                "accessLatencyNanoseconds": .double(c.offChipMemory.accessLatencyNanoseconds),
+                "energyPicojoulesPerBit": .double(c.offChipMemory.energyPicojoulesPerBit),
+                "capacityBytes": .int(c.offChipMemory.capacityBytes),
+            ]),
+            "weightFormat": .string(c.weightFormat.rawValue), "kvCacheBits": .int(Int64(c.kvCacheBits)),
+            "staticPowerWatts": .double(c.staticPowerWatts),
+            "sources": .object(c.sources.mapValues { .string($0) }),
+            "technology": .object([
+                "node": .string(t.node), "int8AddPicojoules": .double(t.int8AddPicojoules),
+                "int8MultiplyPicojoules": .double(t.int8MultiplyPicojoules), "int32AddPicojoules": .double(t.int32AddPicojoules),
+                "fp16AddPicojoules": .double(t.fp16AddPicojoules), "fp16MultiplyPicojoules": .double(t.fp16MultiplyPicojoules),
+                "fp32AddPicojoules": .double(t.fp32AddPicojoules), "fp32MultiplyPicojoules": .double(t.fp32MultiplyPicojoules),
+                "specialFunctionPicojoules": .double(t.specialFunctionPicojoules),
+                "sramReadPicojoulesPerByte": .double(t.sramReadPicojoulesPerByte),
+                "sramWritePicojoulesPerByte": .double(t.sramWritePicojoulesPerByte),
+                "sources": .object(t.sources.mapValues { .string($0) }),
+            ]),
+        ])
+    }
+}

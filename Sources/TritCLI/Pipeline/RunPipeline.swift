@@ -1,0 +1,113 @@
+import Foundation
+import GPUBaseline
+import TritChip
+import TritCore
+import TritModel
+import TritReport
+
+/// Runs one chip-versus-GPU comparison: `tritsim run`.
+public enum RunPipeline {
+    /// Loads the model, chip and GPU named by `options` from `configs`, simulates prefill and
+    /// decode on the chip, models them on the GPU, and builds the report.
+    ///
+    /// - Parameters:
+    ///   - options: validated `tritsim run` options.
+    ///   - configs: the folder holding `models/`, `chips/`, `gpus/`, `technology/`.
+    /// - Throws: `InputError` for configs that cannot be found or read, a step the model does not
+    ///   allow (prompt + generated tokens beyond its context), or a model that does not fit the
+    ///   chip or the GPU.
+    public static func execute(_ options: RunOptions, configs: URL) throws -> ComparisonReport {
+        let model = try ModelCatalog(folder: configs.appendingPathComponent("models")).load(options.model)
+        let chip = try ChipCatalog(folder: configs.appendingPathComponent("chips"),
+                                   technologyFolder: configs.appendingPathComponent("technology")).load(options.chip)
+        let gpu = try GPUCatalog(folder: configs.appendingPathComponent("gpus")).load(options.gpu)
+        let positions = options.promptTokens + options.generateTokens
+        guard positions <= model.maxPositionEmbeddings else {
+            throw InputError(source: "command line", location: "--prompt-tokens + --generate-tokens",
+                             expected: "at most \(model.maxPositionEmbeddings) (max_position_embeddings of \(model.name))",
+                             found: "\(options.promptTokens) + \(options.generateTokens) = \(positions)")
+        }
+        guard options.batch <= Graph.maximumBatch else {
+            throw InputError(source: "command line", location: "--batch", expected: "at most \(Graph.maximumBatch)",
+                             found: "\(options.batch)")
+        }
+
+        let chipRunner = ChipPhaseRunner(chip: chip)
+        let gpuRunner = GPUPhaseRunner(model: GPUModel(config: gpu))
+        let chipPrefill = try chipRunner.prefill(model, promptTokens: options.promptTokens, batch: options.batch)
+        let chipDecode = try chipRunner.decode(model, promptTokens: options.promptTokens,
+                                               generateTokens: options.generateTokens, batch: options.batch)
+        let gpuPrefill = try gpuRunner.prefill(model, promptTokens: options.promptTokens, batch: options.batch)
+        let gpuDecode = try gpuRunner.decode(model, promptTokens: options.promptTokens,
+                                             generateTokens: options.generateTokens, batch: options.batch)
+
+        let prefill = PhaseComparison(
+            phase: "prefill",
+            detail: "\(options.promptTokens) prompt tokens" + (options.batch > 1 ? " × \(options.batch) prompts" : ""),
+            chip: result(seconds: chipPrefill.totalSeconds, latency: chipPrefill.totalSeconds, tokens: chipPrefill.tokens,
+                         breakdown: chipPrefill.energy.components),
+            gpu: result(seconds: gpuPrefill.totalSeconds, latency: gpuPrefill.totalSeconds, tokens: gpuPrefill.tokens,
+                        breakdown: gpuPrefill.energyBreakdown),
+            chipTime: timeBreakdown(chipPrefill))
+        let steps = Double(options.generateTokens)
+        let decode = PhaseComparison(
+            phase: "decode",
+            detail: "\(options.generateTokens) tokens, batch \(options.batch), context \(options.promptTokens)→\(positions - 1)",
+            chip: result(seconds: chipDecode.totalSeconds, latency: chipDecode.totalSeconds / steps, tokens: chipDecode.tokens,
+                         breakdown: chipDecode.energy.components),
+            gpu: result(seconds: gpuDecode.totalSeconds, latency: gpuDecode.totalSeconds / steps, tokens: gpuDecode.tokens,
+                        breakdown: gpuDecode.energyBreakdown),
+            chipTime: timeBreakdown(chipDecode))
+
+        var layers: [LayerRow] = []
+        for (name, chipPhase, gpuPhase) in [("prefill", chipPrefill, gpuPrefill), ("decode", chipDecode, gpuDecode)] {
+            let chipRows = chipPhase.byCategory()
+            let gpuRows = gpuPhase.byCategory()
+            for category in LayerCategory.allCases where chipRows[category] != nil || gpuRows[category] != nil {
+                let c = chipRows[category] ?? (0, 0, 0)
+                let g = gpuRows[category] ?? (0, 0)
+                layers.append(LayerRow(phase: name, category: category.rawValue, chipSeconds: c.seconds, chipJoules: c.joules,
+                                       chipDRAMBytes: c.dramBytes, gpuSeconds: g.seconds, gpuJoules: g.joules))
+            }
+        }
+
+        let plan = chipPrefill.steps[0].step.compiled.plan
+        return ComparisonReport(
+            title: "\(model.name) on \(chip.config.name) vs \(gpu.name) (FP16)",
+            modelName: model.name, chipName: chip.config.name, gpuName: gpu.name,
+            settings: [("model", model.name), ("chip", chip.config.name), ("GPU", "\(gpu.name), FP16, CUDA-graph execution"),
+                       ("prompt tokens", String(options.promptTokens)), ("generate tokens", String(options.generateTokens)),
+                       ("batch", String(options.batch)), ("weight format", chip.config.weightFormat.rawValue),
+                       ("KV cache", "\(chip.config.kvCacheBits)-bit")],
+            phases: [prefill, decode],
+            layers: layers,
+            notes: notes(options: options, chip: chip, prefillChunks: plan.chunks, chunkTokens: plan.chunkTokens),
+            resolvedConfigs: ["model": ConfigEcho.json(model), "chip": ConfigEcho.json(chip), "gpu": ConfigEcho.json(gpu)])
+    }
+
+    private static func result(seconds: Double, latency: Double, tokens: Int, breakdown: [String: Double]) -> PlatformPhaseResult {
+        let joules = breakdown.values.reduce(0, +)
+        return PlatformPhaseResult(latencySeconds: latency, tokensPerSecond: Double(tokens) / seconds,
+                                   joulesPerToken: joules / Double(tokens), totalSeconds: seconds, totalJoules: joules,
+                                   energyBreakdownJoules: breakdown)
+    }
+
+    private static func timeBreakdown(_ phase: ChipPhase) -> ChipTimeBreakdown {
+        let shares = phase.timeShares()
+        return ChipTimeBreakdown(computeFraction: shares.compute, memoryWaitFraction: shares.memoryWait,
+                                 otherFraction: max(0, 1 - shares.compute - shares.memoryWait), dramBusyFraction: shares.dramBusy)
+    }
+
+    private static func notes(options: RunOptions, chip: ResolvedChip, prefillChunks: Int, chunkTokens: Int) -> [String] {
+        var notes = [
+            "Decode: TPOT is the mean of the steps simulated at context \(options.promptTokens) and \(options.promptTokens + options.generateTokens - 1); step time and energy are affine in the context, so the mean is exact.",
+            "Prefill: \(options.batch == 1 ? "the prompt is" : "the \(options.batch) prompts are") prefilled one sequence at a time; the LM head runs for the last prompt position only.",
+            "Chip energy: arithmetic and SRAM at \(chip.technology.node) (Configs/technology/\(chip.technology.node).json), off-chip \(chip.config.offChipMemory.type.rawValue) at \(chip.config.offChipMemory.energyPicojoulesPerBit) pJ/bit, static \(chip.config.staticPowerWatts) W.",
+            "GPU: FP16 kernels, CUDA-graph execution, calibrated on H200 measurements (Configs/validation/).",
+        ]
+        if prefillChunks > 1 {
+            notes.append("Chip prefill ran in \(prefillChunks) chunks of up to \(chunkTokens) tokens (the activation buffer holds \(chunkTokens) positions); the weights are streamed once per chunk.")
+        }
+        return notes
+    }
+}
