@@ -59,7 +59,9 @@ public struct GPUModel: Sendable {
     public func gemmSeconds(m: Int, k: Int, n: Int, mode: ExecutionMode) -> Double {
         let (m, k, n) = (max(1, m), max(1, k), max(1, n))
         let (dm, dk, dn) = (Double(m), Double(k), Double(n))
-        let timing = KernelTiming(gpu: config, mode: mode, bytes: 2 * (dm * dk + dk * dn + dm * dn), tensorFLOPs: 2 * dm * dk * dn,
+        let bytesPerElement = Double(Precision.fp16Everywhere.activationBytes)
+        let bytes = bytesPerElement * (dm * dk + dk * dn + dm * dn)
+        let timing = KernelTiming(gpu: config, mode: mode, bytes: bytes, tensorFLOPs: 2 * dm * dk * dn,
                                   vectorFLOPs: 0, shape: .linear(m: m, k: k, n: n))
         return timing.seconds
     }
