@@ -1,0 +1,87 @@
+import Foundation
+import TritCore
+
+/// One GPU: datasheet peaks, power envelope and the calibrated kernel-model parameters, as read
+/// from `Configs/gpus/<name>.json`. Every number carries a source in the file's `sources` object.
+public struct GPUConfig: Equatable, Sendable {
+    /// Display name, e.g. `NVIDIA H200 SXM`.
+    public var name: String
+    /// Dense (no 2:4 sparsity) FP16 tensor-core peak, in FLOP/s.
+    public var peakFP16TensorFLOPS: Double
+    /// Non-tensor FP32 peak (CUDA cores × clock × 2), in FLOP/s; elementwise work runs here.
+    public var peakFP32VectorFLOPS: Double
+    /// Datasheet peak memory bandwidth, in bytes/s.
+    public var peakMemoryBandwidthBytesPerSecond: Double
+    /// Device memory capacity, in bytes (datasheet GB × 10⁹).
+    public var memoryCapacityBytes: Int64
+    /// Board power limit (TDP), in watts.
+    public var boardPowerLimitWatts: Double
+    /// Whole-board idle power, in watts.
+    public var idlePowerWatts: Double
+    /// Streaming multiprocessors, for wave quantisation of GEMM tiles.
+    public var streamingMultiprocessors: Int
+    /// The source of each datasheet field, keyed by field name.
+    public var sources: [String: String]
+    /// The fitted kernel-model parameters.
+    public var calibration: GPUCalibration
+
+    /// Memberwise initialiser (no validation; `load(file:)` validates file input).
+    public init(name: String, peakFP16TensorFLOPS: Double, peakFP32VectorFLOPS: Double,
+                peakMemoryBandwidthBytesPerSecond: Double, memoryCapacityBytes: Int64, boardPowerLimitWatts: Double,
+                idlePowerWatts: Double, streamingMultiprocessors: Int, sources: [String: String], calibration: GPUCalibration) {
+        self.name = name
+        self.peakFP16TensorFLOPS = peakFP16TensorFLOPS
+        self.peakFP32VectorFLOPS = peakFP32VectorFLOPS
+        self.peakMemoryBandwidthBytesPerSecond = peakMemoryBandwidthBytesPerSecond
+        self.memoryCapacityBytes = memoryCapacityBytes
+        self.boardPowerLimitWatts = boardPowerLimitWatts
+        self.idlePowerWatts = idlePowerWatts
+        self.streamingMultiprocessors = streamingMultiprocessors
+        self.sources = sources
+        self.calibration = calibration
+    }
+
+    /// The datasheet fields, each of which must have an entry in `sources`.
+    public static let datasheetFields = [
+        "peakFP16TensorFLOPS", "peakFP32VectorFLOPS", "peakMemoryBandwidthBytesPerSecond", "memoryCapacityBytes",
+        "boardPowerLimitWatts", "idlePowerWatts", "streamingMultiprocessors",
+    ]
+
+    /// Loads and validates a GPU file.
+    /// - Throws: `InputError` naming the file (and the dotted field path) if the file is missing or
+    ///   not JSON, a field is unknown or missing, a number is zero or negative, a datasheet field
+    ///   has no source, or the idle power is not below the board power limit.
+    public static func load(file url: URL) throws -> GPUConfig {
+        try parse(try JSONObjectReader.load(file: url))
+    }
+
+    /// Parses the top-level object of a GPU file; see `load(file:)`.
+    public static func parse(_ json: JSONObjectReader) throws -> GPUConfig {
+        try json.rejectUnknownKeys(["name"] + datasheetFields + ["sources", "calibration"])
+        let sourcesReader = try json.object("sources")
+        try sourcesReader.rejectUnknownKeys(datasheetFields + ["calibration"])
+        var sources: [String: String] = [:]
+        for field in sourcesReader.keys {
+            sources[field] = try sourcesReader.string(field)
+        }
+        for field in datasheetFields where (sources[field] ?? "").isEmpty {
+            throw sourcesReader.error(field, expected: "a non-empty source for \(field)", found: "nothing")
+        }
+        let config = GPUConfig(
+            name: try json.string("name"),
+            peakFP16TensorFLOPS: try json.positiveDouble("peakFP16TensorFLOPS"),
+            peakFP32VectorFLOPS: try json.positiveDouble("peakFP32VectorFLOPS"),
+            peakMemoryBandwidthBytesPerSecond: try json.positiveDouble("peakMemoryBandwidthBytesPerSecond"),
+            memoryCapacityBytes: try json.int("memoryCapacityBytes", in: 1...Int64.max),
+            boardPowerLimitWatts: try json.positiveDouble("boardPowerLimitWatts"),
+            idlePowerWatts: try json.positiveDouble("idlePowerWatts"),
+            streamingMultiprocessors: try json.positiveInt("streamingMultiprocessors"),
+            sources: sources,
+            calibration: try GPUCalibration.parse(try json.object("calibration")))
+        guard config.idlePowerWatts < config.boardPowerLimitWatts else {
+            throw json.error("idlePowerWatts", expected: "a number below boardPowerLimitWatts (\(config.boardPowerLimitWatts))",
+                             found: "\(config.idlePowerWatts)")
+        }
+        return config
+    }
+}

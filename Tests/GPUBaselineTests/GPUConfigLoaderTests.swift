@@ -1,0 +1,95 @@
+import Foundation
+import GPUBaseline
+import TritTestSupport
+import XCTest
+
+/// Loading GPU files and names: good files load, bad ones name the file and the field.
+final class GPUConfigLoaderTests: XCTestCase {
+    func testShippedConfigsLoadWithSourcesForEveryDatasheetField() throws {
+        for name in GPUTestFixtures.catalog.names() {
+            let gpu = try GPUTestFixtures.catalog.load(name)
+            for field in GPUConfig.datasheetFields {
+                XCTAssertFalse((gpu.sources[field] ?? "").isEmpty, "\(name): \(field) has no source")
+            }
+            XCTAssertFalse(gpu.calibration.note.isEmpty)
+        }
+    }
+
+    func testNamesResolveCaseInsensitivelyAndBySubstringAndPath() throws {
+        XCTAssertEqual(try GPUTestFixtures.catalog.load("H200-SXM").name, "NVIDIA H200 SXM")
+        XCTAssertEqual(try GPUTestFixtures.catalog.load("a100").peakFP16TensorFLOPS, 312e12)
+        let path = RepositoryPaths.gpus.appendingPathComponent("h100-sxm.json").path
+        XCTAssertEqual(try GPUTestFixtures.catalog.load(path).peakMemoryBandwidthBytesPerSecond, 3.35e12)
+    }
+
+    func testUnknownGPUNameListsAvailableNames() {
+        XCTAssertThrowsError(try GPUTestFixtures.catalog.load("b200")) { error in
+            let text = String(describing: error)
+            XCTAssertTrue(text.hasPrefix("--gpu"), text)
+            XCTAssertTrue(text.contains("h200-sxm") && text.contains("a100-80gb-sxm"), text)
+            XCTAssertTrue(text.contains("\"b200\""), text)
+        }
+    }
+
+    func testAmbiguousNameIsRejected() {
+        XCTAssertThrowsError(try GPUTestFixtures.catalog.load("sxm")) { error in
+            XCTAssertTrue(String(describing: error).contains("matching"), String(describing: error))
+        }
+    }
+
+    func testMissingFileNamesTheFile() {
+        let path = "/nonexistent-folder/no-gpu.json"
+        XCTAssertThrowsError(try GPUConfig.load(file: URL(fileURLWithPath: path))) { error in
+            let text = String(describing: error)
+            XCTAssertTrue(text.contains(path), text)
+            XCTAssertTrue(text.contains("no such file"), text)
+        }
+    }
+
+    func testNegativeBandwidthNamesFileAndField() throws {
+        let text = try GPUTestFixtures.h200Text()
+            .replacingOccurrences(of: "\"peakMemoryBandwidthBytesPerSecond\": 4.8e12", with: "\"peakMemoryBandwidthBytesPerSecond\": -4.8e12")
+        XCTAssertTrue(text.contains("-4.8e12"), "fixture replacement failed")
+        let url = try RepositoryPaths.temporaryFile(named: "bad-bandwidth.json", contents: text)
+        XCTAssertThrowsError(try GPUConfig.load(file: url)) { error in
+            let message = String(describing: error)
+            XCTAssertTrue(message.contains(url.path), message)
+            XCTAssertTrue(message.contains("peakMemoryBandwidthBytesPerSecond"), message)
+            XCTAssertTrue(message.contains("> 0"), message)
+        }
+    }
+
+    func testZeroCalibrationValueNamesDottedField() throws {
+        let text = try GPUTestFixtures.h200Text()
+            .replacingOccurrences(of: "\"tileColumns\": 64", with: "\"tileColumns\": 0")
+        XCTAssertTrue(text.contains("\"tileColumns\": 0"), "fixture replacement failed")
+        let url = try RepositoryPaths.temporaryFile(named: "bad-tile.json", contents: text)
+        XCTAssertThrowsError(try GPUConfig.load(file: url)) { error in
+            let message = String(describing: error)
+            XCTAssertTrue(message.contains("\(url.path): calibration.tileColumns"), message)
+        }
+    }
+
+    func testUnknownFieldNamesFileAndField() throws {
+        let text = try GPUTestFixtures.h200Text()
+            .replacingOccurrences(of: "\"idlePowerWatts\": 80", with: "\"idlePowerWats\": 80")
+        XCTAssertTrue(text.contains("idlePowerWats"), "fixture replacement failed")
+        let url = try RepositoryPaths.temporaryFile(named: "typo.json", contents: text)
+        XCTAssertThrowsError(try GPUConfig.load(file: url)) { error in
+            let message = String(describing: error)
+            XCTAssertTrue(message.contains(url.path), message)
+            XCTAssertTrue(message.contains("unknown field \"idlePowerWats\""), message)
+        }
+    }
+
+    func testMissingSourceIsRejected() throws {
+        let lines = try GPUTestFixtures.h200Text().split(separator: "\n", omittingEmptySubsequences: false)
+        let kept = lines.filter { !$0.hasPrefix("    \"streamingMultiprocessors\": \"") }
+        XCTAssertEqual(kept.count, lines.count - 1, "fixture replacement failed")
+        let url = try RepositoryPaths.temporaryFile(named: "no-source.json", contents: kept.joined(separator: "\n"))
+        XCTAssertThrowsError(try GPUConfig.load(file: url)) { error in
+            let message = String(describing: error)
+            XCTAssertTrue(message.contains("\(url.path): sources.streamingMultiprocessors"), message)
+        }
+    }
+}
