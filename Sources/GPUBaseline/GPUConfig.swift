@@ -4,6 +4,8 @@ import TritCore
 /// One GPU: datasheet peaks, power envelope and the calibrated kernel-model parameters, as read
 /// from `Configs/gpus/<name>.json`. Every number carries a source in the file's `sources` object.
 public struct GPUConfig: Equatable, Sendable {
+    /// Short name (the file stem, e.g. `h200-sxm`), used in report folder names.
+    public var id: String = ""
     /// Display name, e.g. `NVIDIA H200 SXM`.
     public var name: String
     /// Dense (no 2:4 sparsity) FP16 tensor-core peak, in FLOP/s.
@@ -51,8 +53,11 @@ public struct GPUConfig: Equatable, Sendable {
     /// - Throws: `InputError` naming the file (and the dotted field path) if the file is missing or
     ///   not JSON, a field is unknown or missing, a number is zero or negative, a datasheet field
     ///   has no source, or the idle power is not below the board power limit.
-    public static func load(file url: URL) throws -> GPUConfig {
-        try parse(try JSONObjectReader.load(file: url))
+    /// - Parameter id: the short name; defaults to the file stem.
+    public static func load(file url: URL, id: String? = nil) throws -> GPUConfig {
+        var config = try parse(try JSONObjectReader.load(file: url))
+        config.id = id ?? url.deletingPathExtension().lastPathComponent
+        return config
     }
 
     /// Parses the top-level object of a GPU file; see `load(file:)`.

@@ -60,4 +60,28 @@ enum ConfigEcho {
             ]),
         ])
     }
+
+    static func json(_ gpu: GPUConfig) -> JSONOutput {
+        let k = gpu.calibration
+        return .object([
+            "id": .string(gpu.id), "name": .string(gpu.name), "peakFP16TensorFLOPS": .double(gpu.peakFP16TensorFLOPS),
+            "peakFP32VectorFLOPS": .double(gpu.peakFP32VectorFLOPS),
+            "peakMemoryBandwidthBytesPerSecond": .double(gpu.peakMemoryBandwidthBytesPerSecond),
+            "memoryCapacityBytes": .int(gpu.memoryCapacityBytes), "boardPowerLimitWatts": .double(gpu.boardPowerLimitWatts),
+            "idlePowerWatts": .double(gpu.idlePowerWatts), "streamingMultiprocessors": .int(Int64(gpu.streamingMultiprocessors)),
+            "sources": .object(gpu.sources.mapValues { .string($0) }),
+            "calibration": .object([
+                "note": .string(k.note), "achievableBandwidthFraction": .double(k.achievableBandwidthFraction),
+                "halfBandwidthTransferBytes": .double(k.halfBandwidthTransferBytes),
+                "halfBandwidthOutputRows": .double(k.halfBandwidthOutputRows),
+                "kernelOverheadGraphSeconds": .double(k.kernelOverheadGraphSeconds),
+                "kernelOverheadEagerSeconds": .double(k.kernelOverheadEagerSeconds),
+                "linearKernelLatencySeconds": .double(k.linearKernelLatencySeconds),
+                "tensorCoreEfficiency": .double(k.tensorCoreEfficiency), "halfEfficiencyTokenRows": .double(k.halfEfficiencyTokenRows),
+                "gemvMaximumTokenRows": .int(Int64(k.gemvMaximumTokenRows)), "tileRows": .int(Int64(k.tileRows)),
+                "tileColumns": .int(Int64(k.tileColumns)), "energyPerByteAboveIdleJoules": .double(k.energyPerByteAboveIdleJoules),
+                "energyPerFLOPAboveIdleJoules": .double(k.energyPerFLOPAboveIdleJoules),
+            ]),
+        ])
+    }
 }

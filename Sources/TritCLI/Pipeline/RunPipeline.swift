@@ -74,7 +74,7 @@ public enum RunPipeline {
         let plan = chipPrefill.steps[0].step.compiled.plan
         return ComparisonReport(
             title: "\(model.name) on \(chip.config.name) vs \(gpu.name) (FP16)",
-            modelName: model.name, chipName: chip.config.name, gpuName: gpu.name,
+            modelName: model.name, chipName: chip.config.name, gpuName: gpu.id,
             settings: [("model", model.name), ("chip", chip.config.name), ("GPU", "\(gpu.name), FP16, CUDA-graph execution"),
                        ("prompt tokens", String(options.promptTokens)), ("generate tokens", String(options.generateTokens)),
                        ("batch", String(options.batch)), ("weight format", chip.config.weightFormat.rawValue),
