@@ -12,25 +12,25 @@ let package = Package(
     targets: [
         // Shared plumbing with no domain knowledge: typed input errors, a strict JSON reader
         // and a deterministic JSON writer, atomic file output.
-        .target(name: "TritCore"),
+        .target(name: "TritCore", exclude: ["README.md"]),
         // Model configs and the operator graph of one transformer step. Knows no hardware.
-        .target(name: "TritModel", dependencies: ["TritCore"]),
+        .target(name: "TritModel", dependencies: ["TritCore"], exclude: ["README.md"]),
         // The chip's instruction set. Knows no models and no timing.
-        .target(name: "TritISA", dependencies: ["TritCore"]),
+        .target(name: "TritISA", dependencies: ["TritCore"], exclude: ["README.md"]),
         // Chip description, technology tables, energy function. Knows no programs.
-        .target(name: "TritChip", dependencies: ["TritCore"]),
+        .target(name: "TritChip", dependencies: ["TritCore"], exclude: ["README.md"]),
         // Lowering a graph onto a chip: tiling, SRAM allocation, DMA double buffering.
-        .target(name: "TritCompiler", dependencies: ["TritModel", "TritISA", "TritChip"]),
+        .target(name: "TritCompiler", dependencies: ["TritModel", "TritISA", "TritChip"], exclude: ["README.md"]),
         // Event-driven cycle-approximate execution of a program.
-        .target(name: "TritSim", dependencies: ["TritISA", "TritChip"]),
+        .target(name: "TritSim", dependencies: ["TritISA", "TritChip"], exclude: ["README.md"]),
         // The FP16 GPU baseline: per-kernel time and energy for the same graph.
-        .target(name: "GPUBaseline", dependencies: ["TritCore", "TritModel"]),
+        .target(name: "GPUBaseline", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
         // Tables, CSV, JSON, Markdown. Knows nothing of how numbers were made.
-        .target(name: "TritReport", dependencies: ["TritCore"]),
+        .target(name: "TritReport", dependencies: ["TritCore"], exclude: ["README.md"]),
         // The command line: parse arguments, call the libraries, print, exit codes.
         .target(name: "TritCLI", dependencies: [
             "TritCore", "TritModel", "TritISA", "TritChip", "TritCompiler", "TritSim", "GPUBaseline", "TritReport",
-        ]),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "tritsim", dependencies: ["TritCLI"]),
 
         .target(name: "TritTestSupport", path: "Tests/TritTestSupport"),

@@ -9,6 +9,8 @@ import TritCore
 public struct ChipConfig: Equatable, Sendable {
     /// Preset name (file stem), used in report folder names.
     public var name: String
+    /// The file the config was read from, as the user named it (for error messages).
+    public var sourceFile: String = ""
     /// One-line description.
     public var description: String
     /// Technology table name (`Configs/technology/<technology>.json`).
@@ -106,7 +108,9 @@ public struct ChipConfig: Equatable, Sendable {
     ///   unknown field, a missing field, a zero or negative size, or an unknown enum value.
     public static func load(file url: URL, name: String? = nil) throws -> ChipConfig {
         let json = try JSONObjectReader.load(file: url)
-        return try parse(json, name: name ?? url.deletingPathExtension().lastPathComponent)
+        var config = try parse(json, name: name ?? url.deletingPathExtension().lastPathComponent)
+        config.sourceFile = url.path
+        return config
     }
 
     /// Parses an already-read chip JSON object (see `load(file:name:)`).

@@ -1,12 +1,12 @@
 import XCTest
 
 final class ExitCodeTests: XCTestCase {
-    private func assertUsageError(_ arguments: [String], message: String, hint: String = "see 'tritsim run --help'",
+    private func assertUsageError(_ arguments: [String], message: String, hint: String = "(see 'tritsim run --help')",
                                   file: StaticString = #filePath, line: UInt = #line) {
         let run = ToolRun(arguments)
         XCTAssertEqual(run.status, 2, "\(arguments)", file: file, line: line)
         XCTAssertEqual(run.stdout, "", file: file, line: line)
-        XCTAssertEqual(run.stderrLines, ["tritsim: error: " + message, hint], file: file, line: line)
+        XCTAssertEqual(run.stderrLines, ["tritsim: error: " + message + " " + hint], file: file, line: line)
     }
 
     private func assertInputError(_ arguments: [String], line expected: String,
@@ -39,10 +39,10 @@ final class ExitCodeTests: XCTestCase {
     }
 
     func testUnknownOrMissingSubcommandIsAUsageError() {
-        assertUsageError(["simulate"], message: "unknown subcommand 'simulate' (known: run)", hint: "see 'tritsim --help'")
-        assertUsageError([], message: "missing subcommand", hint: "see 'tritsim --help'")
+        assertUsageError(["simulate"], message: "unknown subcommand 'simulate' (known: run)", hint: "(see 'tritsim --help')")
+        assertUsageError([], message: "missing subcommand", hint: "(see 'tritsim --help')")
         assertUsageError(["--verbose"], message: "unknown option '--verbose' (expected a subcommand: run)",
-                         hint: "see 'tritsim --help'")
+                         hint: "(see 'tritsim --help')")
     }
 
     func testOutOfRangeValuesAreInputErrorsNamingTheOption() {

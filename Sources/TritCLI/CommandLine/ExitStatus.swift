@@ -9,14 +9,13 @@ public enum ExitStatus {
     /// Malformed command line: a `UsageError`.
     public static let usageError: Int32 = 2
 
-    /// Prints `error` to `stderr` as one line `tritsim: error: …` (plus, for usage errors, a
-    /// second line suggesting the help command) and returns its exit code.
+    /// Prints `error` to `stderr` as one line `tritsim: error: …` (for usage errors ending in the
+    /// help command to read) and returns its exit code.
     static func report(_ error: any Error, stderr: (String) -> Void) -> Int32 {
         let prefix = "\(CommandLineTool.programName): error: "
         switch error {
         case let usage as UsageError:
-            stderr(prefix + oneLine(usage.message) + "\n")
-            stderr("see '\(usage.helpCommand)'\n")
+            stderr(prefix + oneLine(usage.message) + " (see '\(usage.helpCommand)')\n")
             return usageError
         case let input as InputError:
             stderr(prefix + oneLine(input.description) + "\n")

@@ -47,7 +47,8 @@ struct ChipPhase {
         return (busy / arrayCycles, memoryWait / arrayCycles, dram / total)
     }
 
-    /// Per layer category: busy seconds summed over units, dynamic joules, DRAM bytes.
+    /// Per layer category: seconds of its busiest resource (`bottleneckCyclesByTag`), dynamic
+    /// joules, DRAM bytes.
     func byCategory() -> [LayerCategory: (seconds: Double, joules: Double, dramBytes: Int64)] {
         var result: [LayerCategory: (seconds: Double, joules: Double, dramBytes: Int64)] = [:]
         for (step, weight) in steps {
@@ -57,7 +58,7 @@ struct ChipPhase {
                 let counters = s.countersByTag[index]
                 let joules = EnergyModel.energy(of: counters, on: step.chip, seconds: 0).totalJoules
                 var entry = result[category] ?? (0, 0, 0)
-                entry.seconds += step.chip.seconds(s.busyCyclesByTag[index]) * weight
+                entry.seconds += step.chip.seconds(s.bottleneckCyclesByTag[index]) * weight
                 entry.joules += joules * weight
                 entry.dramBytes += Int64((Double(counters.dramReadBytes + counters.dramWriteBytes) * weight).rounded())
                 result[category] = entry

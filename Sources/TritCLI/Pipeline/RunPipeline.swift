@@ -75,7 +75,7 @@ public enum RunPipeline {
         return ComparisonReport(
             title: "\(model.name) on \(chip.config.name) vs \(gpu.name) (FP16)",
             modelName: model.name, chipName: chip.config.name, gpuName: gpu.id,
-            settings: [("model", model.name), ("chip", chip.config.name), ("GPU", "\(gpu.name), FP16, CUDA-graph execution"),
+            settings: [("GPU model", "\(gpu.name), FP16, CUDA-graph execution"),
                        ("prompt tokens", String(options.promptTokens)), ("generate tokens", String(options.generateTokens)),
                        ("batch", String(options.batch)), ("weight format", chip.config.weightFormat.rawValue),
                        ("KV cache", "\(chip.config.kvCacheBits)-bit")],
@@ -86,7 +86,7 @@ public enum RunPipeline {
     }
 
     private static func result(seconds: Double, latency: Double, tokens: Int, breakdown: [String: Double]) -> PlatformPhaseResult {
-        let joules = breakdown.values.reduce(0, +)
+        let joules = breakdown.sumInKeyOrder
         return PlatformPhaseResult(latencySeconds: latency, tokensPerSecond: Double(tokens) / seconds,
                                    joulesPerToken: joules / Double(tokens), totalSeconds: seconds, totalJoules: joules,
                                    energyBreakdownJoules: breakdown)
@@ -104,6 +104,7 @@ public enum RunPipeline {
             "Prefill: \(options.batch == 1 ? "the prompt is" : "the \(options.batch) prompts are") prefilled one sequence at a time; the LM head runs for the last prompt position only.",
             "Chip energy: arithmetic and SRAM at \(chip.technology.node) (Configs/technology/\(chip.technology.node).json), off-chip \(chip.config.offChipMemory.type.rawValue) at \(chip.config.offChipMemory.energyPicojoulesPerBit) pJ/bit, static \(chip.config.staticPowerWatts) W.",
             "GPU: FP16 kernels, CUDA-graph execution, calibrated on H200 measurements (Configs/validation/).",
+            "Per layer category, chip time is that of the category's busiest resource (the off-chip channel, or one unit of a kind); categories overlap in time, so they do not add up to the latency.",
         ]
         if prefillChunks > 1 {
             notes.append("Chip prefill ran in \(prefillChunks) chunks of up to \(chunkTokens) tokens (the activation buffer holds \(chunkTokens) positions); the weights are streamed once per chunk.")

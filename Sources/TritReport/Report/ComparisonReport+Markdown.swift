@@ -1,3 +1,5 @@
+import TritCore
+
 extension ComparisonReport {
     /// The comparison as Markdown (`report.md`), ending in a newline.
     ///
@@ -66,7 +68,7 @@ extension ComparisonReport {
             let share = result.totalJoules != 0 ? joules / result.totalJoules : 0
             table.append([component, Units.joules(joules * perTokenScale), Units.percent(share)])
         }
-        let sum = result.energyBreakdownJoules.values.reduce(0, +)
+        let sum = result.energyBreakdownJoules.sumInKeyOrder
         table.append(["total", Units.joules(result.joulesPerToken),
                       Units.percent(result.totalJoules != 0 ? sum / result.totalJoules : 0)])
         return table

@@ -19,11 +19,11 @@ extension ComparisonReport {
         ]
     }
 
-    /// `"chip time: compute X%, waiting on memory Y%, other Z%; DRAM busy W%"`.
+    /// `"ternary arrays: computing X%, waiting on memory Y%, waiting on other units or idle Z%; DRAM busy W%"`.
     static func chipTimeLine(_ time: ChipTimeBreakdown) -> String {
-        "chip time: compute \(Units.percent(time.computeFraction)), "
+        "ternary arrays: computing \(Units.percent(time.computeFraction)), "
             + "waiting on memory \(Units.percent(time.memoryWaitFraction)), "
-            + "other \(Units.percent(time.otherFraction)); DRAM busy \(Units.percent(time.dramBusyFraction))"
+            + "waiting on other units or idle \(Units.percent(time.otherFraction)); DRAM busy \(Units.percent(time.dramBusyFraction))"
     }
 
     /// The phase heading: `"prefill: 512 prompt tokens"`, or just the phase when there is no detail.

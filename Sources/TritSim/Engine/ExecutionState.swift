@@ -26,7 +26,9 @@ struct ExecutionState {
     var counters = ActionCounters()
     var countersByTag: [ActionCounters]
     var busyCyclesByTag: [Int64]
+    var busyCyclesByTagAndKind: [[Int64]]     // tag → UnitKind index → cycles (DMA: channel cycles)
     var dramBytesByStream: [Int64]
+    let unitKindIndex: [Int]
 
     init(program: Program, chip: ResolvedChip) throws {
         self.program = program
@@ -71,6 +73,8 @@ struct ExecutionState {
         unitStatistics = program.units.map { UnitStatistics(unit: $0) }
         countersByTag = Array(repeating: ActionCounters(), count: program.tags.count)
         busyCyclesByTag = Array(repeating: 0, count: program.tags.count)
+        busyCyclesByTagAndKind = Array(repeating: Array(repeating: 0, count: UnitKind.allCases.count), count: program.tags.count)
+        unitKindIndex = program.units.map { unit in UnitKind.allCases.firstIndex(of: unit.kind) ?? 0 }
         dramBytesByStream = Array(repeating: 0, count: DMAStream.allCases.count)
     }
 
@@ -122,12 +126,16 @@ struct ExecutionState {
         let doneAt: Int64
         switch instruction.operation {
         case let .dmaLoad(stream, dramRange, _):
+            let channelBefore = dram.busyCycles
             (freeAt, doneAt) = dram.transfer(bytes: dramRange.bytes, at: now)
+            busyCyclesByTagAndKind[tag][unitKindIndex[unit]] += dram.busyCycles - channelBefore
             actions.dramReadBytes = dramRange.bytes
             actions.sramWriteBytes = dramRange.bytes
             dramBytesByStream[Int(stream.rawValue)] += dramRange.bytes
         case let .dmaStore(stream, _, dramRange):
+            let channelBefore = dram.busyCycles
             (freeAt, doneAt) = dram.transfer(bytes: dramRange.bytes, at: now)
+            busyCyclesByTagAndKind[tag][unitKindIndex[unit]] += dram.busyCycles - channelBefore
             actions.dramWriteBytes = dramRange.bytes
             actions.sramReadBytes = dramRange.bytes
             dramBytesByStream[Int(stream.rawValue)] += dramRange.bytes
@@ -154,6 +162,7 @@ struct ExecutionState {
         unitStatistics[unit].busyCycles += busy
         unitStatistics[unit].instructions += 1
         busyCyclesByTag[tag] += busy
+        if program.units[unit].kind != .dma { busyCyclesByTagAndKind[tag][unitKindIndex[unit]] += busy }
         counters.add(actions)
         countersByTag[tag].add(actions)
         executed += 1
@@ -173,6 +182,14 @@ struct ExecutionState {
                              expected: "every waited token to be signalled",
                              found: "a wait on token \(blockedOn[stuck]) that is never signalled (deadlock)")
         }
+        var unitsOfKind = Array(repeating: Int64(0), count: UnitKind.allCases.count)
+        for index in unitKindIndex { unitsOfKind[index] += 1 }
+        let bottleneck = busyCyclesByTagAndKind.map { byKind in
+            byKind.indices.map { kind in
+                // DMA engines share one channel, so their cycles are channel cycles already.
+                UnitKind.allCases[kind] == .dma ? byKind[kind] : byKind[kind] / max(1, unitsOfKind[kind])
+            }.max() ?? 0
+        }
         return SimulationStatistics(
             totalCycles: lastCompletion,
             seconds: 0,
@@ -180,6 +197,7 @@ struct ExecutionState {
             counters: counters,
             countersByTag: countersByTag,
             busyCyclesByTag: busyCyclesByTag,
+            bottleneckCyclesByTag: bottleneck,
             tags: program.tags,
             dramBusyCycles: dram.busyCycles,
             dramBytesByStream: dramBytesByStream,

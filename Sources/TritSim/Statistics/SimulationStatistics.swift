@@ -34,6 +34,11 @@ public struct SimulationStatistics: Equatable, Sendable {
     public var countersByTag: [ActionCounters]
     /// Busy cycles per tag, summed over units.
     public var busyCyclesByTag: [Int64]
+    /// Per tag, the cycles of its busiest resource: the off-chip channel's transfer cycles for
+    /// the tag, or for each compute unit kind its busy cycles divided by the number of units of
+    /// that kind, whichever is largest. An estimate of the tag's share of the run's wall time
+    /// that, unlike `busyCyclesByTag`, does not add up overlapping units.
+    public var bottleneckCyclesByTag: [Int64]
     /// Tag names.
     public var tags: [String]
     /// Cycles the off-chip memory channel was transferring.
