@@ -46,8 +46,11 @@ public struct ResolvedChip: Equatable, Sendable {
     }
 
     /// DRAM access latency in chip cycles, rounded up.
+    ///
+    /// Computed as ns × (clock in GHz) so that round numbers stay exact (100 ns at 1 GHz is 100
+    /// cycles, not ⌈100.00000000000001⌉ = 101).
     public var dramLatencyCycles: Int64 {
-        Int64((config.offChipMemory.accessLatencyNanoseconds * 1e-9 * config.clockHz).rounded(.up))
+        Int64((config.offChipMemory.accessLatencyNanoseconds * (config.clockHz / 1e9)).rounded(.up))
     }
 
     /// Bytes of one full ternary tile in the chip's weight format.

@@ -4,28 +4,23 @@ import TritModel
 
 /// Lowers a BitLinear [tokens × in] × [out × in]ᵀ onto the ternary arrays.
 ///
-/// Tiling: the weight matrix is cut into ⌈in / rows⌉ × ⌈out / columns⌉ tiles. When there are at
-/// least as many column blocks as arrays, column blocks are dealt to arrays round-robin (block c
-/// on array c mod count) and each array accumulates its outputs over all row blocks. With fewer
-/// column blocks than arrays, p = ⌊count / column blocks⌋ arrays share each column block and
-/// split its row blocks (split-K); the vector unit then adds the p partial sums, (p − 1) × tokens
-/// × out int32 adds. Tiles stream in chunks holding the next tile of every busy array, so one DMA
-/// feeds all arrays at once. Finally the vector unit dequantises (× γ / s) the [tokens × out] sums.
+/// Tiling: the weight matrix is cut into ⌈in / rows⌉ × ⌈out / columns⌉ tiles, listed column block
+/// by column block (row blocks inner), and the list is cut into `count` contiguous, equal (±1)
+/// runs, one per array: every array gets the same work whatever the layer's shape. An array
+/// accumulates int32 partial sums over consecutive tiles of one column block; a column block
+/// whose tiles fall on p arrays leaves p partial sums, which the vector unit adds ((p − 1) ×
+/// tokens × columns int32 adds) when it dequantises (× γ / s) the block, as soon as the block's
+/// last tile is done. Tiles stream in chunks holding the next tile of every array, so one DMA
+/// feeds all arrays at once.
 extension LoweringContext {
-    /// The tiles (row block, column block) each array computes, in order, and the split-K factor.
-    static func tileAssignment(rowBlocks: Int, columnBlocks: Int, arrays count: Int) -> (tiles: [[(row: Int, column: Int)]], split: Int) {
+    /// The tiles (row block, column block) each array computes, in order.
+    static func tileAssignment(rowBlocks: Int, columnBlocks: Int, arrays count: Int) -> [[(row: Int, column: Int)]] {
+        let total = rowBlocks * columnBlocks
         var tiles = Array(repeating: [(row: Int, column: Int)](), count: count)
-        if columnBlocks >= count {
-            for column in 0..<columnBlocks {
-                for row in 0..<rowBlocks { tiles[column % count].append((row, column)) }
-            }
-            return (tiles, 1)
+        for index in 0..<total {
+            tiles[index * count / total].append((row: index % rowBlocks, column: index / rowBlocks))
         }
-        let split = max(1, min(count / columnBlocks, rowBlocks))
-        for column in 0..<columnBlocks {
-            for row in 0..<rowBlocks { tiles[column * split + row % split].append((row, column)) }
-        }
-        return (tiles, split)
+        return tiles
     }
 
     mutating func lowerBitLinear(_ node: GraphNode, tokens: Int, inFeatures: Int, outFeatures: Int) -> TokenID? {
@@ -33,8 +28,8 @@ extension LoweringContext {
         let rows = chip.config.ternaryArray.rows
         let columns = chip.config.ternaryArray.columns
         let count = arrays.count
-        let (assignment, split) = LoweringContext.tileAssignment(rowBlocks: ceilDiv(inFeatures, rows),
-                                                                 columnBlocks: ceilDiv(outFeatures, columns), arrays: count)
+        let assignment = LoweringContext.tileAssignment(rowBlocks: ceilDiv(inFeatures, rows),
+                                                        columnBlocks: ceilDiv(outFeatures, columns), arrays: count)
         let steps = assignment.map(\.count).max() ?? 0
         let inputs = inputTokens(node)
         let bits = chip.config.weightFormat.bitsPerWeight
@@ -79,9 +74,10 @@ extension LoweringContext {
                         // The column block's sums are complete: add split-K partials and dequantise
                         // (× γ / s) on the vector unit while the arrays go on with other tiles.
                         let sums = Int64(tokens) * Int64(columnsUsed)
+                        let partials = Int64(pendingTiles[tile.column])
                         dequantized = builder.emit(
-                            .vector(kind: .dequantize, operations: sums * Int64(split), specialOps: 0,
-                                    input: activationRange(bytes: sums * 4 * Int64(split)),
+                            .vector(kind: .dequantize, operations: sums * partials, specialOps: 0,
+                                    input: activationRange(bytes: sums * 4 * partials),
                                     output: activationRange(bytes: sums * Int64(precision.linearOutputBytes))),
                             on: vector, tag: tag, waits: finishing[tile.column])
                     }

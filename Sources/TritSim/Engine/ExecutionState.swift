@@ -119,6 +119,15 @@ struct ExecutionState {
         execute(instruction, unit: unit)
     }
 
+    /// Moves `bytes` over the shared off-chip channel and books the channel time and bytes.
+    private mutating func transfer(_ bytes: Int64, stream: DMAStream, tag: Int, unit: Int) -> (freeAt: Int64, doneAt: Int64) {
+        let channelBefore = dram.busyCycles
+        let (channelDone, dataReady) = dram.transfer(bytes: bytes, at: now)
+        busyCyclesByTagAndKind[tag][unitKindIndex[unit]] += dram.busyCycles - channelBefore
+        dramBytesByStream[Int(stream.rawValue)] += bytes
+        return (channelDone, dataReady)
+    }
+
     private mutating func execute(_ instruction: Instruction, unit: Int) {
         let tag = Int(instruction.tag)
         var actions = ActionCounters()
@@ -126,19 +135,13 @@ struct ExecutionState {
         let doneAt: Int64
         switch instruction.operation {
         case let .dmaLoad(stream, dramRange, _):
-            let channelBefore = dram.busyCycles
-            (freeAt, doneAt) = dram.transfer(bytes: dramRange.bytes, at: now)
-            busyCyclesByTagAndKind[tag][unitKindIndex[unit]] += dram.busyCycles - channelBefore
+            (freeAt, doneAt) = transfer(dramRange.bytes, stream: stream, tag: tag, unit: unit)
             actions.dramReadBytes = dramRange.bytes
             actions.sramWriteBytes = dramRange.bytes
-            dramBytesByStream[Int(stream.rawValue)] += dramRange.bytes
         case let .dmaStore(stream, _, dramRange):
-            let channelBefore = dram.busyCycles
-            (freeAt, doneAt) = dram.transfer(bytes: dramRange.bytes, at: now)
-            busyCyclesByTagAndKind[tag][unitKindIndex[unit]] += dram.busyCycles - channelBefore
+            (freeAt, doneAt) = transfer(dramRange.bytes, stream: stream, tag: tag, unit: unit)
             actions.dramWriteBytes = dramRange.bytes
             actions.sramReadBytes = dramRange.bytes
-            dramBytesByStream[Int(stream.rawValue)] += dramRange.bytes
         case let .ternaryTile(rows, columns, tokens, weights, input, accumulator, accumulate):
             freeAt = now + arrayTiming.cycles(weightBytes: weights.bytes, tokens: Int64(tokens))
             doneAt = freeAt

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TritChip
+import TritCore
+import TritTestSupport
+
+@Suite struct ChipConfigTests {
+    let catalog = ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology)
+
+    @Test func presetsLoadWithTheirDerivedQuantities() throws {
+        let edge = try catalog.load("edge")
+        #expect(edge.config.offChipMemory.type == .lpddr5x)
+        #expect(edge.tileBytes == 256 * 256 / 4)
+        #expect(edge.arrayPipelineDepthCycles == 8)
+        #expect(edge.dramLatencyCycles == 100)
+        #expect(abs(edge.dramBytesPerCycle - 136.5 * 0.85) < 1e-9)
+        let datacenter = try catalog.load("datacenter-hbm3e")
+        // Same peak bandwidth as the H200 (4.8 TB/s), so the comparison isolates the architecture.
+        #expect(datacenter.config.offChipMemory.peakBandwidthBytesPerSecond == 4.8e12)
+        #expect(datacenter.peakTernaryMACsPerCycle == 32 * 256 * 256)
+    }
+
+    @Test func everyPresetDocumentsItsNumbers() throws {
+        for name in catalog.configs.names() {
+            let chip = try catalog.load(name)
+            for field in ["offChipMemory.peakBandwidthBytesPerSecond", "offChipMemory.energyPicojoulesPerBit", "staticPowerWatts"] {
+                #expect(!(chip.config.sources[field] ?? "").isEmpty, "\(name): \(field) has no source")
+            }
+        }
+    }
+
+    private func loadVariant(_ original: String, _ replacement: String) throws -> ResolvedChip {
+        let text = try String(contentsOf: RepositoryPaths.chips.appendingPathComponent("edge-lpddr5x.json"), encoding: .utf8)
+        #expect(text.contains(original))
+        let url = try RepositoryPaths.temporaryFile(named: "chip.json", contents: text.replacingOccurrences(of: original, with: replacement))
+        return try ResolvedChip.load(file: url, technologyFolder: RepositoryPaths.technology)
+    }
+
+    @Test(arguments: [
+        ("\"count\": 4", "\"count\": 0", "ternaryArray.count"),
+        ("\"columns\": 256", "\"columns\": -1", "ternaryArray.columns"),
+        ("\"efficiency\": 0.85", "\"efficiency\": 1.5", "offChipMemory.efficiency"),
+        ("\"type\": \"LPDDR5X\"", "\"type\": \"GDDR7\"", "offChipMemory.type"),
+        ("\"datapath\": \"adderTree\"", "\"datapath\": \"systolic\"", "ternaryArray.datapath"),
+        ("\"technology\": \"7nm\"", "\"technology\": \"3nm\"", "technology"),
+        ("\"kvCacheBits\": 16", "\"kvCacheBits\": 16, \"kvCacheBitz\": 8", "kvCacheBitz"),
+        ("\"clockHz\": 1.0e9", "\"clockHz\": \"fast\"", "clockHz"),
+        ("\"weightBufferBytes\": 1048576", "\"weightBufferBytes\": 1.5", "sram.weightBufferBytes"),
+    ])
+    func badFieldsAreNamed(original: String, replacement: String, field: String) throws {
+        do {
+            _ = try loadVariant(original, replacement)
+            Issue.record("accepted \(replacement)")
+        } catch let error as InputError {
+            #expect(error.location == field)
+            #expect(error.source.hasSuffix("chip.json"))
+        }
+    }
+}

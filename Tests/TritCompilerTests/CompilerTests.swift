@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import TritChip
+@testable import TritCompiler
+import TritCore
+import TritISA
+import TritModel
+import TritTestSupport
+
+@Suite struct CompilerTests {
+    let chips = ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology)
+    let models = ModelCatalog(folder: RepositoryPaths.models)
+
+    /// Every ternary weight is loaded into an array exactly once per chunk, and every tile's
+    /// MACs add up to the graph's.
+    @Test(arguments: ["edge-lpddr5x", "datacenter-hbm3e"])
+    func tilesCoverEveryWeightExactlyOnce(chipName: String) throws {
+        let chip = try chips.load(chipName)
+        for modelName in ["bitnet-b1.58-2B-4T", "bitnet_b1_58-3B", "Falcon3-1B-Instruct-1.58bit"] {
+            let graph = try Graph.decode(try models.load(modelName), batch: 3, context: 7)
+            let compiled = try Compiler(chip: chip).compile(graph)
+            var weights: Int64 = 0
+            var macs: Int64 = 0
+            for instruction in compiled.program.instructions {
+                if case let .ternaryTile(rows, columns, tokens, _, _, _, _) = instruction.operation {
+                    weights += Int64(rows) * Int64(columns)
+                    macs += Int64(rows) * Int64(columns) * Int64(tokens)
+                }
+            }
+            #expect(weights == graph.ternaryParameterCount, "\(modelName)")
+            #expect(macs == graph.ternaryMACs, "\(modelName)")
+        }
+    }
+
+    /// Program order is a valid schedule: every waited token was signalled by an earlier instruction.
+    @Test func waitsReferToEarlierSignals() throws {
+        let chip = try chips.load("edge")
+        let compiled = try Compiler(chip: chip).compile(try Graph.prefill(try models.load("2b4t"), tokens: 300))
+        let program = compiled.program
+        var signalled = Set<TokenID>()
+        for index in program.instructions.indices {
+            for token in program.waits(of: index) { #expect(signalled.contains(token), "instruction \(index)") }
+            if program.instructions[index].signal >= 0 { signalled.insert(program.instructions[index].signal) }
+        }
+        #expect(compiled.plan.chunks == 2)
+    }
+
+    @Test func tileAssignmentBalancesArraysAndSplitsKWhenColumnsAreFew() throws {
+        let chip = try chips.load("datacenter")
+        // k_proj of 2B4T: 640 outputs = 3 column blocks × 10 row blocks = 30 tiles on 32 arrays.
+        let graph = try Graph.decode(try models.load("2b4t"), batch: 1, context: 1)
+        let compiled = try Compiler(chip: chip).compile(graph)
+        let ffnTag = UInt16(LayerCategory.allCases.firstIndex(of: .ffnGateUp) ?? 0)
+        var tilesPerArray: [UnitID: Int] = [:]
+        for instruction in compiled.program.instructions where instruction.tag == ffnTag {
+            if case .ternaryTile = instruction.operation { tilesPerArray[instruction.unit, default: 0] += 1 }
+        }
+        // gate + up: 2 × 27 column blocks × 10 row blocks × 30 layers = 16,200 tiles over 32 arrays:
+        // every array busy, none with more than one tile per layer op above another.
+        #expect(tilesPerArray.count == 32)
+        let counts = tilesPerArray.values
+        #expect((counts.max() ?? 0) - (counts.min() ?? 0) <= 60)
+        #expect(counts.reduce(0, +) == 16_200)
+        // Few tiles, many arrays: a 3 × 10-tile layer keeps 30 of 32 arrays busy, one tile each.
+        let split = LoweringContext.tileAssignment(rowBlocks: 10, columnBlocks: 3, arrays: 32)
+        #expect(split.filter { !$0.isEmpty }.count == 30)
+        #expect(split.allSatisfy { $0.count <= 1 })
+    }
+
+    @Test func modelsThatDoNotFitAreRefusedWithTheField() throws {
+        let chip = try chips.load("edge")
+        let model = try models.load("2b4t")
+        let graph = try Graph.decode(model, batch: 1, context: 1)
+        let cases: [(String, (inout ChipConfig) -> Void)] = [
+            ("sram.weightBufferBytes", { $0.sram.weightBufferBytes = 100_000 }),
+            ("sram.activationBufferBytes", { $0.sram.activationBufferBytes = 10_000 }),
+            ("sram.kvBufferBytes", { $0.sram.kvBufferBytes = 1_000 }),
+            ("offChipMemory.capacityBytes", { $0.offChipMemory.capacityBytes = 1 << 29 }),
+        ]
+        for (field, change) in cases {
+            do {
+                _ = try Compiler(chip: chip.with(change)).compile(graph)
+                Issue.record("compiled with a too-small \(field)")
+            } catch let error as InputError {
+                #expect(error.location == field)
+            }
+        }
+    }
+
+    /// Doubling the activation buffer halves the number of prefill chunks (up to one chunk).
+    @Test func moreActivationSRAMMeansFewerChunks() throws {
+        let chip = try chips.load("edge")
+        let graph = try Graph.prefill(try models.load("2b4t"), tokens: 1024)
+        let small = try Compiler(chip: chip).compile(graph).plan
+        let large = try Compiler(chip: chip.with { $0.sram.activationBufferBytes *= 4 }).compile(graph).plan
+        #expect(large.chunkTokens >= 4 * small.chunkTokens || large.chunks == 1)
+        #expect(large.chunks < small.chunks)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Testing
+import TritChip
+import TritCore
+import TritISA
+import TritSim
+
+/// Hand-built programs whose cycle counts are derived in comments from the timing equations.
+@Suite struct EngineTests {
+    /// The edge preset: 256×256 arrays, 64 B/cycle tile load, DRAM 136.5 GB/s × 0.85 at 1 GHz
+    /// = 116.025 B/cycle, 100 ns = 100 cycles latency.
+    let chip: ResolvedChip
+    let units = [UnitDescriptor(kind: .dma, name: "dma"), UnitDescriptor(kind: .ternaryArray, name: "array.0"),
+                 UnitDescriptor(kind: .vector, name: "vector")]
+
+    init() throws { chip = try Harness.chip("edge-lpddr5x") }
+
+    private func tile(tokens: Int32) -> Instruction.Operation {
+        .ternaryTile(rows: 256, columns: 256, tokens: tokens, weights: SRAMRange(base: 0, bytes: 16384),
+                     input: SRAMRange(base: 0, bytes: 256 * Int64(tokens)), accumulator: SRAMRange(base: 0, bytes: 1024 * Int64(tokens)),
+                     accumulate: false)
+    }
+
+    private func load(_ bytes: Int64) -> Instruction.Operation {
+        .dmaLoad(stream: .ternaryWeights, dram: DRAMRange(base: 0, bytes: bytes), sram: SRAMRange(base: 0, bytes: bytes))
+    }
+
+    @Test func oneTileTakesLoadPlusTokensPlusDepth() throws {
+        var builder = ProgramBuilder(units: units, tags: ["t"])
+        builder.emit(tile(tokens: 1), on: 1, tag: 0, waits: [])
+        let stats = try Engine(chip: chip).run(builder.build())
+        // 16384 B / 64 B per cycle = 256 load + 1 token + ⌈log2 256⌉ = 8 adder stages.
+        #expect(stats.totalCycles == 256 + 1 + 8)
+        #expect(stats.counters.ternaryAdds == 256 * 256)
+        #expect(stats.units[1].busyCycles == 265)
+    }
+
+    @Test func transfersShareTheChannelAndOverlapLatency() throws {
+        var builder = ProgramBuilder(units: units, tags: ["t"])
+        builder.emit(load(1160), on: 0, tag: 0, waits: [])
+        builder.emit(load(1160), on: 0, tag: 0, waits: [])
+        let stats = try Engine(chip: chip).run(builder.build())
+        // Each: ⌈1160 / 116.025⌉ = 10 channel cycles. Second starts at 10, ends at 20; its data is
+        // usable 100 cycles later, at 120.
+        #expect(stats.totalCycles == 120)
+        #expect(stats.dramBusyCycles == 20)
+        #expect(stats.counters.dramReadBytes == 2320)
+    }
+
+    @Test func aTileWaitsForItsWeightsAndCountsTheWaitAsMemory() throws {
+        var builder = ProgramBuilder(units: units, tags: ["t"])
+        let weights = builder.emit(load(16384), on: 0, tag: 0, waits: []) ?? -1
+        builder.emit(tile(tokens: 4), on: 1, tag: 0, waits: [weights])
+        let stats = try Engine(chip: chip).run(builder.build())
+        // DMA: ⌈16384 / 116.025⌉ = 142 cycles + 100 latency = 242; tile: 256 + 4 + 8 = 268.
+        #expect(stats.totalCycles == 242 + 268)
+        #expect(stats.units[1].waitingOnMemoryCycles == 242)
+        #expect(stats.units[1].waitingOnComputeCycles == 0)
+    }
+
+    @Test func unitsRunInProgramOrderEvenWhenLaterWorkIsReady() throws {
+        var builder = ProgramBuilder(units: units, tags: ["t"])
+        let weights = builder.emit(load(16384), on: 0, tag: 0, waits: []) ?? -1
+        builder.emit(tile(tokens: 1), on: 1, tag: 0, waits: [weights])
+        builder.emit(tile(tokens: 1), on: 1, tag: 0, waits: [])
+        let stats = try Engine(chip: chip).run(builder.build())
+        // The second tile needs nothing but queues behind the first: 242 + 265 + 265.
+        #expect(stats.totalCycles == 242 + 265 + 265)
+    }
+
+    @Test func aWaitThatIsNeverSignalledIsReportedNotHung() throws {
+        var builder = ProgramBuilder(units: units, tags: ["t"])
+        builder.emit(tile(tokens: 1), on: 1, tag: 0, waits: [])
+        var program = builder.build()
+        program.tokenCount = 2
+        program.waitTokens = [1]
+        program.instructions[0].waitCount = 1
+        do {
+            _ = try Engine(chip: chip).run(program)
+            Issue.record("a deadlocked program ran")
+        } catch let error as InputError {
+            #expect(error.found.contains("never signalled"))
+            #expect(error.location.contains("instruction 0"))
+        }
+    }
+
+    @Test func malformedProgramsAreRefused() throws {
+        var builder = ProgramBuilder(units: units, tags: ["t"])
+        builder.emit(tile(tokens: 1), on: 1, tag: 0, waits: [])
+        var badUnit = builder.build()
+        badUnit.instructions[0].unit = 9
+        #expect(throws: InputError.self) { try Engine(chip: chip).run(badUnit) }
+        var badToken = builder.build()
+        badToken.waitTokens = [42]
+        badToken.instructions[0].waitCount = 1
+        #expect(throws: InputError.self) { try Engine(chip: chip).run(badToken) }
+        var badTag = builder.build()
+        badTag.instructions[0].tag = 3
+        #expect(throws: InputError.self) { try Engine(chip: chip).run(badTag) }
+    }
+}
