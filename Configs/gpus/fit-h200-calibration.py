@@ -17,7 +17,7 @@ It reproduces, in Python, the kernel-time formula of Sources/GPUBaseline (GPUMod
 
 Fixed before fitting (measured, not fitted):
     fraction               = d2d copy ceiling 4228.6 GB/s / 4800 GB/s datasheet (calibration file)
-    kernelOverhead(graph)  = 0.91 us (CUDA-graph replay of 1,000 tiny kernels, hw-anchors.md 3.3)
+    kernelOverhead(graph)  = 0.91 us (CUDA-graph replay of 1,000 tiny kernels, docs/reference/hw-anchors.md 3.3)
     halfBandwidthTransferBytes = 1 MB (not identifiable from these GEMMs: 0-5 MB fit equally well)
     gemvMaximumTokenRows = 64 (measured times are flat in M for M <= 64 on every shape)
     tileRows = 32, tileColumns = 64 (best of {16,32,64} x {64,128} on a grid; 16 x 128 ties)

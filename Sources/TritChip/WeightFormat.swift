@@ -1,6 +1,6 @@
 /// How ternary weights are packed in DRAM.
 ///
-/// Source: microsoft/BitNet (bitnet.cpp) and arXiv 2410.16144; see `bitnet-facts.md` §3a.
+/// Source: microsoft/BitNet (bitnet.cpp) and arXiv 2410.16144; see `docs/reference/bitnet-facts.md` §3a.
 public enum WeightFormat: String, CaseIterable, Sendable {
     /// 2 bits per weight, code = w + 1 (bitnet.cpp I2_S).
     case i2s = "I2_S"

@@ -7,7 +7,10 @@ import TritModel
 /// - Weight buffer: `weightSlots` slots of `weightChunkBytes` each. One chunk is one tile per
 ///   array (`count` tiles of rows × columns ternary weights), so DMA fills slot j + 1 while the
 ///   arrays compute on slot j (double buffering when 2 slots fit; deeper prefetch with more).
-/// - Activation buffer: holds the working set of `chunkTokens` token positions. A step with
+/// - Activation buffer: holds the working set of `chunkTokens` token positions: the residual
+///   stream and its normalised copy (fp16), the widest layer output (q, k, v and attention output,
+///   or gate and up, fp16) and the widest int8 BitLinear input. The int32 partial sums live in
+///   each array's own accumulators, not in this buffer. A step with
 ///   more positions than fit runs in chunks, each re-streaming the weights (chunked prefill;
 ///   for decode, batch groups). More SRAM means larger chunks and fewer weight re-reads.
 /// - KV buffer: two slots of `kvBlockBytes` for KV-cache blocks streamed from DRAM.
@@ -53,9 +56,8 @@ public struct MemoryPlan: Equatable, Sendable {
         let widestInput = Int64(max(m.hiddenSize, m.queryWidth, m.intermediateSize))
         let attentionOutputs = Int64(m.queryWidth + 2 * m.kvWidth + m.queryWidth) * act
         let ffnOutputs = Int64(2 * m.intermediateSize) * Int64(precision.linearOutputBytes)
-        let accumulators = Int64(c.ternaryArray.columns * c.ternaryArray.count) * 4
         let perToken = 2 * Int64(m.hiddenSize) * act + max(attentionOutputs, ffnOutputs)
-            + widestInput * Int64(precision.quantizedActivationBytes) + accumulators
+            + widestInput * Int64(precision.quantizedActivationBytes)
         let fitting = c.sram.activationBufferBytes / perToken
         guard fitting >= 1 else {
             throw InputError(source: source, location: "sram.activationBufferBytes",

@@ -40,7 +40,7 @@ public enum Phase: Equatable, Sendable, CustomStringConvertible {
 /// post-attention RMSNorm → quantisation → BitLinear gate, up → ReLU² (or SiLU) gating →
 /// `ffn_sub_norm` → quantisation → BitLinear down → residual add. Around the blocks: embedding
 /// gather, final RMSNorm, full-precision LM head. Source: DESIGN.md §1, transformers
-/// `modular_bitnet.py`, microsoft/BitNet `gpu/model.py` (see `bitnet-facts.md` §5).
+/// `modular_bitnet.py`, microsoft/BitNet `gpu/model.py` (see `docs/reference/bitnet-facts.md` §5).
 public struct Graph: Sendable {
     /// Largest batch accepted, so that byte counts of 70B-class models stay far below `Int64.max`.
     public static let maximumBatch = 65_536

@@ -43,7 +43,7 @@ import TritTestSupport
         #expect(model.kvHeads == model.attentionHeads)
         #expect(model.headDim == 100)
         let graph = try Graph.decode(model, batch: 1, context: 16)
-        // 26 layers × (4 × 3200² + 3 × 3200 × 8640) = 3,221,504,000 ternary weights (bitnet-facts.md §1c).
+        // 26 layers × (4 × 3200² + 3 × 3200 × 8640) = 3,221,504,000 ternary weights (docs/reference/bitnet-facts.md §1c).
         #expect(graph.ternaryParameterCount == 3_221_504_000)
         // + tied embedding 32002 × 3200 + 26 × (2·3200 + 3200 + 8640) norm weights + final norm 3200.
         #expect(graph.parameterCount == 3_221_504_000 + 32_002 * 3_200 + 26 * (3 * 3_200 + 8_640) + 3_200)

@@ -22,8 +22,8 @@ final class ComparisonReportTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("  tokens/s") && $0.contains("51.2k tok/s") })
         XCTAssertTrue(lines.contains { $0.hasPrefix("  energy per token") && $0.contains("420 µJ")
                 && $0.hasSuffix("energy ratio 3.00×") })
-        XCTAssertTrue(lines.contains("  ternary arrays: computing 82%, waiting on memory 10%, waiting on other units or idle 8%; DRAM busy 40%"))
-        XCTAssertTrue(lines.contains("  ternary arrays: computing 12%, waiting on memory 83%, waiting on other units or idle 5%; DRAM busy 97%"))
+        XCTAssertTrue(lines.contains("  ternary arrays: busy 82%, waiting on memory 10%, waiting on other units or idle 8%; DRAM busy 40%"))
+        XCTAssertTrue(lines.contains("  ternary arrays: busy 12%, waiting on memory 83%, waiting on other units or idle 5%; DRAM busy 97%"))
         // Aligned across phases: the GPU column ends at the same place in all six metric rows.
         let metricRows = lines.filter { $0.hasPrefix("  latency") || $0.hasPrefix("  tokens/s") || $0.hasPrefix("  energy") }
         XCTAssertEqual(metricRows.count, 6)

@@ -34,7 +34,12 @@ import TritSim
         let variants: [(String, ResolvedChip)] = [
             ("2x DRAM bandwidth", chip.with { $0.offChipMemory.peakBandwidthBytesPerSecond *= 2 }),
             ("2x arrays", chip.with { $0.ternaryArray.count *= 2; $0.sram.weightBufferBytes *= 2 }),
-            ("2x array rows", chip.with { $0.ternaryArray.rows *= 2; $0.sram.weightBufferBytes *= 2 }),
+            // A twice-as-tall array with a proportionally wider weight port (same cycles to fill a tile).
+            ("2x array rows", chip.with {
+                $0.ternaryArray.rows *= 2
+                $0.ternaryArray.weightLoadBytesPerCycle *= 2
+                $0.sram.weightBufferBytes *= 2
+            }),
             ("2x activation SRAM", chip.with { $0.sram.activationBufferBytes *= 2 }),
         ]
         for graph in try Self.graphs(try Harness.model(modelName), promptTokens: 256) {
@@ -43,6 +48,24 @@ import TritSim
                 let faster = try Harness.simulate(graph, on: variant).1.totalCycles
                 #expect(faster <= base, "\(chipName) \(graph.phase) with \(label): \(faster) > \(base) cycles")
             }
+        }
+    }
+
+    /// A newcomer's finding: wider or more arrays once shrank the prefill chunk (accumulators were
+    /// charged to the activation buffer) and made the default 512-token prefill slower.
+    @Test func moreArraysNeverSlowTheDefaultPrefill() throws {
+        let chip = try Harness.chip("edge-lpddr5x")
+        let graph = try Graph.prefill(try Harness.model("bitnet-b1.58-2B-4T"), tokens: 512)
+        let (baseProgram, base) = try Harness.simulate(graph, on: chip)
+        let variants: [(String, ResolvedChip)] = [
+            ("2x arrays", chip.with { $0.ternaryArray.count *= 2; $0.sram.weightBufferBytes *= 2 }),
+            ("4x arrays", chip.with { $0.ternaryArray.count *= 4; $0.sram.weightBufferBytes *= 4 }),
+            ("2x columns", chip.with { $0.ternaryArray.columns *= 2; $0.ternaryArray.weightLoadBytesPerCycle *= 2; $0.sram.weightBufferBytes *= 2 }),
+        ]
+        for (label, variant) in variants {
+            let (program, stats) = try Harness.simulate(graph, on: variant)
+            #expect(program.plan.chunks == baseProgram.plan.chunks, "\(label)")
+            #expect(stats.totalCycles <= base.totalCycles, "\(label): \(stats.totalCycles) > \(base.totalCycles)")
         }
     }
 

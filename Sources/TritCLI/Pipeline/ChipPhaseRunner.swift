@@ -31,20 +31,28 @@ struct ChipPhase {
     /// Energy of the phase by component.
     var energy: EnergyBreakdown { steps.reduce(.zero) { $0 + $1.step.energy.scaled(by: $1.weight) } }
 
-    /// Fractions of the phase's array time: busy, waiting on DRAM, otherwise idle; DRAM busy share.
-    func timeShares() -> (compute: Double, memoryWait: Double, dramBusy: Double) {
-        var arrayCycles = 0.0, busy = 0.0, memoryWait = 0.0, dram = 0.0, total = 0.0
+    /// Fractions of the phase's array time (busy, waiting on DRAM), and the busy fraction of each
+    /// kind of unit (averaged over the units of a kind) and of the off-chip channel.
+    func timeShares() -> (compute: Double, memoryWait: Double, unitBusy: [(unit: String, fraction: Double)]) {
+        let kinds: [(UnitKind, String)] = [(.ternaryArray, "arrays"), (.vector, "vector"), (.attention, "attention")]
+        var arrayBusy = 0.0, memoryWait = 0.0, dram = 0.0, total = 0.0
+        var busy = Array(repeating: 0.0, count: kinds.count)
         for (step, weight) in steps {
             let s = step.statistics
-            let arrays = s.total(of: .ternaryArray)
-            arrayCycles += Double(s.count(of: .ternaryArray)) * Double(s.totalCycles) * weight
-            busy += Double(arrays.busyCycles) * weight
-            memoryWait += Double(arrays.waitingOnMemoryCycles) * weight
+            let cycles = Double(s.totalCycles) * weight
+            total += cycles
             dram += Double(s.dramBusyCycles) * weight
-            total += Double(s.totalCycles) * weight
+            let arrays = s.total(of: .ternaryArray)
+            let arrayCount = Double(max(1, s.count(of: .ternaryArray)))
+            arrayBusy += Double(arrays.busyCycles) / arrayCount * weight
+            memoryWait += Double(arrays.waitingOnMemoryCycles) / arrayCount * weight
+            for (index, kind) in kinds.enumerated() {
+                busy[index] += Double(s.total(of: kind.0).busyCycles) / Double(max(1, s.count(of: kind.0))) * weight
+            }
         }
-        guard arrayCycles > 0, total > 0 else { return (0, 0, 0) }
-        return (busy / arrayCycles, memoryWait / arrayCycles, dram / total)
+        guard total > 0 else { return (0, 0, []) }
+        let units = kinds.indices.map { (unit: kinds[$0].1, fraction: busy[$0] / total) } + [(unit: "DRAM", fraction: dram / total)]
+        return (arrayBusy / total, memoryWait / total, units)
     }
 
     /// Per layer category: seconds of its busiest resource (`bottleneckCyclesByTag`), dynamic

@@ -44,10 +44,10 @@ public enum RunPipeline {
         let prefill = PhaseComparison(
             phase: "prefill",
             detail: "\(options.promptTokens) prompt tokens" + (options.batch > 1 ? " × \(options.batch) prompts" : ""),
-            chip: result(seconds: chipPrefill.totalSeconds, latency: chipPrefill.totalSeconds, tokens: chipPrefill.tokens,
-                         breakdown: chipPrefill.energy.components),
-            gpu: result(seconds: gpuPrefill.totalSeconds, latency: gpuPrefill.totalSeconds, tokens: gpuPrefill.tokens,
-                        breakdown: gpuPrefill.energyBreakdown),
+            chip: result(seconds: chipPrefill.totalSeconds, latency: chipPrefill.totalSeconds / Double(options.batch),
+                         tokens: chipPrefill.tokens, breakdown: chipPrefill.energy.components),
+            gpu: result(seconds: gpuPrefill.totalSeconds, latency: gpuPrefill.totalSeconds / Double(options.batch),
+                        tokens: gpuPrefill.tokens, breakdown: gpuPrefill.energyBreakdown),
             chipTime: timeBreakdown(chipPrefill))
         let steps = Double(options.generateTokens)
         let decode = PhaseComparison(
@@ -76,6 +76,9 @@ public enum RunPipeline {
             title: "\(model.name) on \(chip.config.name) vs \(gpu.name) (FP16)",
             modelName: model.name, chipName: chip.config.name, gpuName: gpu.id,
             settings: [("GPU model", "\(gpu.name), FP16, CUDA-graph execution"),
+                       ("chip arrays", "\(chip.config.ternaryArray.count) × \(chip.config.ternaryArray.rows)×\(chip.config.ternaryArray.columns) ternary (\(Units.significant(chip.peakTernaryOpsPerSecond / 1e12)) TOPS) at \(Units.significant(chip.config.clockHz / 1e9)) GHz, \(chip.technology.node)"),
+                       ("chip SRAM", "\(Units.bytes(chip.config.sram.weightBufferBytes)) weights, \(Units.bytes(chip.config.sram.activationBufferBytes)) activations, \(Units.bytes(chip.config.sram.kvBufferBytes)) KV"),
+                       ("chip memory", "\(chip.config.offChipMemory.type.rawValue), \(Units.bytes(chip.config.offChipMemory.peakBandwidthBytesPerSecond))/s peak × \(Units.percent(chip.config.offChipMemory.efficiency)) achievable, \(Units.significant(chip.config.offChipMemory.energyPicojoulesPerBit)) pJ/bit"),
                        ("prompt tokens", String(options.promptTokens)), ("generate tokens", String(options.generateTokens)),
                        ("batch", String(options.batch)), ("weight format", chip.config.weightFormat.rawValue),
                        ("KV cache", "\(chip.config.kvCacheBits)-bit")],
@@ -94,17 +97,22 @@ public enum RunPipeline {
 
     private static func timeBreakdown(_ phase: ChipPhase) -> ChipTimeBreakdown {
         let shares = phase.timeShares()
-        return ChipTimeBreakdown(computeFraction: shares.compute, memoryWaitFraction: shares.memoryWait,
-                                 otherFraction: max(0, 1 - shares.compute - shares.memoryWait), dramBusyFraction: shares.dramBusy)
+        var breakdown = ChipTimeBreakdown(computeFraction: shares.compute, memoryWaitFraction: shares.memoryWait,
+                                          otherFraction: max(0, 1 - shares.compute - shares.memoryWait),
+                                          dramBusyFraction: shares.unitBusy.last?.fraction ?? 0)
+        breakdown.unitBusyFractions = shares.unitBusy
+        return breakdown
     }
 
     private static func notes(options: RunOptions, chip: ResolvedChip, prefillChunks: Int, chunkTokens: Int) -> [String] {
         var notes = [
             "Decode: TPOT is the mean of the steps simulated at context \(options.promptTokens) and \(options.promptTokens + options.generateTokens - 1); step time and energy are affine in the context, so the mean is exact.",
-            "Prefill: \(options.batch == 1 ? "the prompt is" : "the \(options.batch) prompts are") prefilled one sequence at a time; the LM head runs for the last prompt position only.",
+            options.batch == 1
+                ? "Prefill: the LM head runs for the last prompt position only."
+                : "Prefill: the \(options.batch) prompts are prefilled one after another (on the GPU too); TTFT is one prompt's prefill, tokens/s and energy cover all of them. The LM head runs for the last prompt position only.",
             "Chip energy: arithmetic and SRAM at \(chip.technology.node) (Configs/technology/\(chip.technology.node).json), off-chip \(chip.config.offChipMemory.type.rawValue) at \(chip.config.offChipMemory.energyPicojoulesPerBit) pJ/bit, static \(chip.config.staticPowerWatts) W.",
             "GPU: FP16 kernels, CUDA-graph execution, calibrated on H200 measurements (Configs/validation/).",
-            "Per layer category, chip time is that of the category's busiest resource (the off-chip channel, or one unit of a kind); categories overlap in time, so they do not add up to the latency.",
+            "Per layer category: totals over the whole phase (all steps, all sequences). Chip time is that of the category's busiest resource (the off-chip channel, or one unit of a kind); categories overlap in time, so they do not add up to the latency. KV-cache reads count as attention on both sides; kv_cache is the append.",
         ]
         if prefillChunks > 1 {
             notes.append("Chip prefill ran in \(prefillChunks) chunks of up to \(chunkTokens) tokens (the activation buffer holds \(chunkTokens) positions); the weights are streamed once per chunk.")

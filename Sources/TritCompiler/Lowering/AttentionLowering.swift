@@ -8,12 +8,12 @@ import TritModel
 /// (double buffering): per block, the attention unit computes the scores, the vector unit the
 /// running softmax, the attention unit the weighted values. Keys and values produced in this
 /// step are already on chip and form a final block with no DMA. GQA: each KV head is read once
-/// and shared by its query heads, so KV bytes scale with kvHeads, MACs with heads.
+/// and shared by its query heads, so KV bytes scale with kvHeads, MACs with heads. KV-cache reads
+/// count as `attention` (as in the GPU's fused kernel); `kv_cache` is the append of new keys and values.
 extension LoweringContext {
     mutating func lowerAttention(layer: Int, scores: GraphNode, softmax: GraphNode, values: GraphNode,
                                  shape a: Operator.Attention) -> TokenID? {
         let tag = LoweringContext.tag(.attention)
-        let kvTag = LoweringContext.tag(.kvCache)
         let queryTokens = inputTokens(scores)
         let valueTokens = inputTokens(values).filter { !queryTokens.contains($0) }
         let kvRowBytes = 2 * precision.kvBytes(Int64(a.kvHeads) * Int64(a.headDim))
@@ -52,7 +52,7 @@ extension LoweringContext {
             if let stored = kvStored[layer] { waits.append(stored) }
             let range = SRAMRange(base: plan.kvBufferBase + Int64(slot) * plan.kvBlockBytes, bytes: bytes)
             let ready = builder.emit(.dmaLoad(stream: .kvCache, dram: DRAMRange(base: 0, bytes: bytes), sram: range),
-                                     on: kvDMA, tag: kvTag, waits: waits)
+                                     on: kvDMA, tag: tag, waits: waits)
             previous = emitBlock(&self, pairs: queriesPerSequence * rows, blockBytes: bytes, ready: ready)
             slotFree[slot] = previous.map { [$0] } ?? []
         }

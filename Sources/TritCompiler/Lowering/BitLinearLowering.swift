@@ -12,7 +12,55 @@ import TritModel
 /// tokens × columns int32 adds) when it dequantises (× γ / s) the block, as soon as the block's
 /// last tile is done. Tiles stream in chunks holding the next tile of every array, so one DMA
 /// feeds all arrays at once.
+///
+/// Spreading a layer over more arrays shortens the array time but leaves more partial sums for
+/// the vector unit to add, so the compiler tries k = count, count/2, count/4, … arrays and keeps
+/// the k whose estimated time max(busiest array, vector reduction + dequantisation) is lowest
+/// (ties go to more arrays). A chip with twice the arrays has every choice of the smaller chip
+/// and more, so it is never planned slower.
 extension LoweringContext {
+    /// The tile assignment over the best number of arrays for this layer (see the type comment).
+    func chooseAssignment(rowBlocks: Int, columnBlocks: Int, tokens: Int, inFeatures: Int, outFeatures: Int)
+        -> [[(row: Int, column: Int)]] {
+        let count = arrays.count
+        let rows = chip.config.ternaryArray.rows
+        let columns = chip.config.ternaryArray.columns
+        let loadBytesPerCycle = Int64(chip.config.ternaryArray.weightLoadBytesPerCycle)
+        let lanes = Int64(chip.config.vectorUnit.lanes)
+        let sramBytesPerCycle = Int64(chip.config.sram.bytesPerCycle)
+        let bits = chip.config.weightFormat.bitsPerWeight
+        var best: (cycles: Int64, tiles: [[(row: Int, column: Int)]])? = nil
+        var used = count
+        while used >= 1 {
+            let tiles = LoweringContext.tileAssignment(rowBlocks: rowBlocks, columnBlocks: columnBlocks, arrays: used)
+            var arrayCycles: Int64 = 0
+            var partials = Array(repeating: Int64(0), count: columnBlocks)
+            for list in tiles {
+                var cycles: Int64 = 0
+                for (position, tile) in list.enumerated() {
+                    let r = min(rows, inFeatures - tile.row * rows)
+                    let c = min(columns, outFeatures - tile.column * columns)
+                    let bytes = Int64((Double(r * c) * bits / 8).rounded(.up))
+                    cycles += ceilDiv(bytes, loadBytesPerCycle) + Int64(tokens) + chip.arrayPipelineDepthCycles
+                    if position + 1 == list.count || list[position + 1].column != tile.column { partials[tile.column] += 1 }
+                }
+                arrayCycles = max(arrayCycles, cycles)
+            }
+            var vectorCycles: Int64 = 0
+            for column in 0..<columnBlocks {
+                let sums = Int64(tokens) * Int64(min(columns, outFeatures - column * columns))
+                vectorCycles += max(ceilDiv(partials[column] * sums, lanes),
+                                    ceilDiv((4 * partials[column] + Int64(precision.linearOutputBytes)) * sums, sramBytesPerCycle))
+            }
+            let estimate = max(arrayCycles, vectorCycles)
+            if best == nil || estimate < (best?.cycles ?? 0) {
+                best = (estimate, tiles + Array(repeating: [], count: count - used))
+            }
+            used /= 2
+        }
+        return best?.tiles ?? LoweringContext.tileAssignment(rowBlocks: rowBlocks, columnBlocks: columnBlocks, arrays: count)
+    }
+
     /// The tiles (row block, column block) each array computes, in order.
     static func tileAssignment(rowBlocks: Int, columnBlocks: Int, arrays count: Int) -> [[(row: Int, column: Int)]] {
         let total = rowBlocks * columnBlocks
@@ -28,8 +76,11 @@ extension LoweringContext {
         let rows = chip.config.ternaryArray.rows
         let columns = chip.config.ternaryArray.columns
         let count = arrays.count
-        let assignment = LoweringContext.tileAssignment(rowBlocks: ceilDiv(inFeatures, rows),
-                                                        columnBlocks: ceilDiv(outFeatures, columns), arrays: count)
+        let key = AssignmentKey(inFeatures: inFeatures, outFeatures: outFeatures, tokens: tokens)
+        let assignment = assignments[key] ?? chooseAssignment(
+            rowBlocks: ceilDiv(inFeatures, rows), columnBlocks: ceilDiv(outFeatures, columns),
+            tokens: tokens, inFeatures: inFeatures, outFeatures: outFeatures)
+        assignments[key] = assignment
         let steps = assignment.map(\.count).max() ?? 0
         let inputs = inputTokens(node)
         let bits = chip.config.weightFormat.bitsPerWeight

@@ -29,6 +29,15 @@ struct LoweringContext {
     var kvStored: [TokenID?]
     /// Next free DRAM address of the weight image, for bookkeeping of DMA ranges.
     var dramCursor: Int64 = 0
+    /// Tile assignments already chosen, by layer shape (every block repeats the same shapes).
+    var assignments: [AssignmentKey: [[(row: Int, column: Int)]]] = [:]
+
+    /// The shape that decides a BitLinear's tile assignment.
+    struct AssignmentKey: Hashable {
+        let inFeatures: Int
+        let outFeatures: Int
+        let tokens: Int
+    }
 
     init(chip: ResolvedChip, plan: MemoryPlan, precision: Precision, graph: Graph) {
         self.chip = chip

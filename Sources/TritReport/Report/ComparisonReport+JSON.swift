@@ -43,6 +43,8 @@ extension ComparisonReport {
                 "memoryWaitFraction": .double(phase.chipTime.memoryWaitFraction),
                 "otherFraction": .double(phase.chipTime.otherFraction),
                 "dramBusyFraction": .double(phase.chipTime.dramBusyFraction),
+                "unitBusyFractions": .object(Dictionary(phase.chipTime.unitBusyFractions.map { ($0.unit, JSONOutput.double($0.fraction)) },
+                                                        uniquingKeysWith: { first, _ in first })),
             ]),
             "speedUp": .double(phase.speedUp),
             "energyRatio": .double(phase.energyRatio),

@@ -19,11 +19,16 @@ extension ComparisonReport {
         ]
     }
 
-    /// `"ternary arrays: computing X%, waiting on memory Y%, waiting on other units or idle Z%; DRAM busy W%"`.
+    /// `"ternary arrays: busy X%, waiting on memory Y%, waiting on other units or idle Z%; DRAM busy W%"`,
+    /// then, when known, `"; units busy: arrays A%, vector B%, …"`.
     static func chipTimeLine(_ time: ChipTimeBreakdown) -> String {
-        "ternary arrays: computing \(Units.percent(time.computeFraction)), "
+        var line = "ternary arrays: busy \(Units.percent(time.computeFraction)), "
             + "waiting on memory \(Units.percent(time.memoryWaitFraction)), "
             + "waiting on other units or idle \(Units.percent(time.otherFraction)); DRAM busy \(Units.percent(time.dramBusyFraction))"
+        if !time.unitBusyFractions.isEmpty {
+            line += "\n    units busy: " + time.unitBusyFractions.map { "\($0.unit) \(Units.percent($0.fraction))" }.joined(separator: ", ")
+        }
+        return line
     }
 
     /// The phase heading: `"prefill: 512 prompt tokens"`, or just the phase when there is no detail.

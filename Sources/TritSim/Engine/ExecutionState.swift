@@ -26,7 +26,8 @@ struct ExecutionState {
     var counters = ActionCounters()
     var countersByTag: [ActionCounters]
     var busyCyclesByTag: [Int64]
-    var busyCyclesByTagAndKind: [[Int64]]     // tag → UnitKind index → cycles (DMA: channel cycles)
+    var busyCyclesByTagAndKind: [[Int64]]     // tag → UnitKind index → busy cycles (compute units)
+    var channelCyclesByTag: [Double]          // tag → off-chip channel cycles
     var dramBytesByStream: [Int64]
     let unitKindIndex: [Int]
 
@@ -74,6 +75,7 @@ struct ExecutionState {
         countersByTag = Array(repeating: ActionCounters(), count: program.tags.count)
         busyCyclesByTag = Array(repeating: 0, count: program.tags.count)
         busyCyclesByTagAndKind = Array(repeating: Array(repeating: 0, count: UnitKind.allCases.count), count: program.tags.count)
+        channelCyclesByTag = Array(repeating: 0, count: program.tags.count)
         unitKindIndex = program.units.map { unit in UnitKind.allCases.firstIndex(of: unit.kind) ?? 0 }
         dramBytesByStream = Array(repeating: 0, count: DMAStream.allCases.count)
     }
@@ -121,9 +123,8 @@ struct ExecutionState {
 
     /// Moves `bytes` over the shared off-chip channel and books the channel time and bytes.
     private mutating func transfer(_ bytes: Int64, stream: DMAStream, tag: Int, unit: Int) -> (freeAt: Int64, doneAt: Int64) {
-        let channelBefore = dram.busyCycles
         let (channelDone, dataReady) = dram.transfer(bytes: bytes, at: now)
-        busyCyclesByTagAndKind[tag][unitKindIndex[unit]] += dram.busyCycles - channelBefore
+        channelCyclesByTag[tag] += Double(bytes) / dram.bytesPerCycle
         dramBytesByStream[Int(stream.rawValue)] += bytes
         return (channelDone, dataReady)
     }
@@ -187,11 +188,11 @@ struct ExecutionState {
         }
         var unitsOfKind = Array(repeating: Int64(0), count: UnitKind.allCases.count)
         for index in unitKindIndex { unitsOfKind[index] += 1 }
-        let bottleneck = busyCyclesByTagAndKind.map { byKind in
-            byKind.indices.map { kind in
-                // DMA engines share one channel, so their cycles are channel cycles already.
-                UnitKind.allCases[kind] == .dma ? byKind[kind] : byKind[kind] / max(1, unitsOfKind[kind])
-            }.max() ?? 0
+        let bottleneck = busyCyclesByTagAndKind.indices.map { tag in
+            let perUnit = busyCyclesByTagAndKind[tag].indices.map { kind in
+                busyCyclesByTagAndKind[tag][kind] / max(1, unitsOfKind[kind])
+            }
+            return max(perUnit.max() ?? 0, Int64(channelCyclesByTag[tag].rounded(.up)))
         }
         return SimulationStatistics(
             totalCycles: lastCompletion,
@@ -202,7 +203,7 @@ struct ExecutionState {
             busyCyclesByTag: busyCyclesByTag,
             bottleneckCyclesByTag: bottleneck,
             tags: program.tags,
-            dramBusyCycles: dram.busyCycles,
+            dramBusyCycles: Int64(dram.busyCycles.rounded(.up)),
             dramBytesByStream: dramBytesByStream,
             instructionCount: executed)
     }
