@@ -71,25 +71,30 @@ public struct GPUCalibration: Equatable, Sendable {
 
     /// Reads the `calibration` object.
     /// - Throws: `InputError` naming the file and `calibration.<field>` for an unknown or missing
-    ///   field, a value ≤ 0, or a fraction/efficiency above 1.
+    ///   field, or a value outside its range (fractions in 0.01...1, times up to 1 s, energies up
+    ///   to 1 µJ per byte or FLOP, counts up to 65,536).
     public static func parse(_ json: JSONObjectReader) throws -> GPUCalibration {
         try json.rejectUnknownKeys(fields)
-        let unitInterval = Double.leastNonzeroMagnitude...1.0
+        // Ranges wide enough for any GPU and any fit, narrow enough that results stay finite.
+        func bounded(_ key: String, _ range: ClosedRange<Double>, _ unit: String) throws -> Double {
+            try json.double(key, in: range, describing: "\(unit) in \(JSONObjectReader.format(range))")
+        }
+        func count(_ key: String) throws -> Int { Int(try json.int(key, in: 1...65_536)) }
         return GPUCalibration(
             note: try json.string("note"),
-            achievableBandwidthFraction: try json.double("achievableBandwidthFraction", in: unitInterval, describing: "a number in (0, 1]"),
-            halfBandwidthTransferBytes: try json.positiveDouble("halfBandwidthTransferBytes"),
-            halfBandwidthOutputRows: try json.positiveDouble("halfBandwidthOutputRows"),
-            kernelOverheadGraphSeconds: try json.positiveDouble("kernelOverheadGraphSeconds"),
-            kernelOverheadEagerSeconds: try json.positiveDouble("kernelOverheadEagerSeconds"),
-            linearKernelLatencySeconds: try json.positiveDouble("linearKernelLatencySeconds"),
-            tensorCoreEfficiency: try json.double("tensorCoreEfficiency", in: unitInterval, describing: "a number in (0, 1]"),
-            halfEfficiencyTokenRows: try json.positiveDouble("halfEfficiencyTokenRows"),
-            gemvMaximumTokenRows: try json.positiveInt("gemvMaximumTokenRows"),
-            tileRows: try json.positiveInt("tileRows"),
-            tileColumns: try json.positiveInt("tileColumns"),
-            energyPerByteAboveIdleJoules: try json.positiveDouble("energyPerByteAboveIdleJoules"),
-            energyPerFLOPAboveIdleJoules: try json.positiveDouble("energyPerFLOPAboveIdleJoules"))
+            achievableBandwidthFraction: try bounded("achievableBandwidthFraction", 0.01...1, "a fraction"),
+            halfBandwidthTransferBytes: try bounded("halfBandwidthTransferBytes", 1...1e12, "bytes"),
+            halfBandwidthOutputRows: try bounded("halfBandwidthOutputRows", 1e-3...1e9, "rows"),
+            kernelOverheadGraphSeconds: try bounded("kernelOverheadGraphSeconds", 1e-9...1, "s"),
+            kernelOverheadEagerSeconds: try bounded("kernelOverheadEagerSeconds", 1e-9...1, "s"),
+            linearKernelLatencySeconds: try bounded("linearKernelLatencySeconds", 1e-9...1, "s"),
+            tensorCoreEfficiency: try bounded("tensorCoreEfficiency", 0.01...1, "a fraction"),
+            halfEfficiencyTokenRows: try bounded("halfEfficiencyTokenRows", 1e-3...1e9, "rows"),
+            gemvMaximumTokenRows: try count("gemvMaximumTokenRows"),
+            tileRows: try count("tileRows"),
+            tileColumns: try count("tileColumns"),
+            energyPerByteAboveIdleJoules: try bounded("energyPerByteAboveIdleJoules", 1e-15...1e-6, "J/byte"),
+            energyPerFLOPAboveIdleJoules: try bounded("energyPerFLOPAboveIdleJoules", 1e-16...1e-6, "J/FLOP"))
     }
 
     /// The per-kernel fixed cost of `mode`, in seconds.

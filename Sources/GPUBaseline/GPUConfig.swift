@@ -6,6 +6,8 @@ import TritCore
 public struct GPUConfig: Equatable, Sendable {
     /// Short name (the file stem, e.g. `h200-sxm`), used in report folder names.
     public var id: String = ""
+    /// The file the config was read from, as the user named it (for error messages).
+    public var sourceFile: String = ""
     /// Display name, e.g. `NVIDIA H200 SXM`.
     public var name: String
     /// Dense (no 2:4 sparsity) FP16 tensor-core peak, in FLOP/s.
@@ -57,6 +59,7 @@ public struct GPUConfig: Equatable, Sendable {
     public static func load(file url: URL, id: String? = nil) throws -> GPUConfig {
         var config = try parse(try JSONObjectReader.load(file: url))
         config.id = id ?? url.deletingPathExtension().lastPathComponent
+        config.sourceFile = url.path
         return config
     }
 
@@ -72,15 +75,20 @@ public struct GPUConfig: Equatable, Sendable {
         for field in datasheetFields where (sources[field] ?? "").isEmpty {
             throw sourcesReader.error(field, expected: "a non-empty source for \(field)", found: "nothing")
         }
+        // Ranges span every real GPU with margin (a Jetson to beyond a B200); outside them the
+        // kernel model's numbers would be meaningless or not finite.
+        func bounded(_ key: String, _ range: ClosedRange<Double>, _ unit: String) throws -> Double {
+            try json.double(key, in: range, describing: "\(unit) in \(JSONObjectReader.format(range))")
+        }
         let config = GPUConfig(
             name: try json.string("name"),
-            peakFP16TensorFLOPS: try json.positiveDouble("peakFP16TensorFLOPS"),
-            peakFP32VectorFLOPS: try json.positiveDouble("peakFP32VectorFLOPS"),
-            peakMemoryBandwidthBytesPerSecond: try json.positiveDouble("peakMemoryBandwidthBytesPerSecond"),
-            memoryCapacityBytes: try json.int("memoryCapacityBytes", in: 1...Int64.max),
-            boardPowerLimitWatts: try json.positiveDouble("boardPowerLimitWatts"),
-            idlePowerWatts: try json.positiveDouble("idlePowerWatts"),
-            streamingMultiprocessors: try json.positiveInt("streamingMultiprocessors"),
+            peakFP16TensorFLOPS: try bounded("peakFP16TensorFLOPS", 1e9...1e18, "FLOP/s"),
+            peakFP32VectorFLOPS: try bounded("peakFP32VectorFLOPS", 1e9...1e18, "FLOP/s"),
+            peakMemoryBandwidthBytesPerSecond: try bounded("peakMemoryBandwidthBytesPerSecond", 1e9...1e15, "bytes/s"),
+            memoryCapacityBytes: try json.int("memoryCapacityBytes", in: 1...(Int64(1) << 50)),
+            boardPowerLimitWatts: try bounded("boardPowerLimitWatts", 1...1e5, "W"),
+            idlePowerWatts: try bounded("idlePowerWatts", 0.01...1e5, "W"),
+            streamingMultiprocessors: Int(try json.int("streamingMultiprocessors", in: 1...65_536)),
             sources: sources,
             calibration: try GPUCalibration.parse(try json.object("calibration")))
         guard config.idlePowerWatts < config.boardPowerLimitWatts else {

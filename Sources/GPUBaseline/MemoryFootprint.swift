@@ -31,10 +31,9 @@ struct MemoryFootprint: Sendable {
     func check(fitsIn gpu: GPUConfig, model: String) throws {
         let total = try Checked.add(weightBytes, kvCacheBytes, "FP16 weights + KV cache bytes")
         guard total <= gpu.memoryCapacityBytes else {
-            func gigabytes(_ bytes: Int64) -> String { String(format: "%.2f GB", Double(bytes) / 1e9) }
-            throw InputError(source: gpu.name, location: "memoryCapacityBytes",
-                             expected: "\(model) FP16 weights + KV cache to fit in \(gigabytes(gpu.memoryCapacityBytes)) available",
-                             found: "\(gigabytes(total)) needed (weights \(gigabytes(weightBytes)) + KV cache \(gigabytes(kvCacheBytes)))")
+            throw InputError(source: gpu.sourceFile.isEmpty ? gpu.name : gpu.sourceFile, location: "memoryCapacityBytes",
+                             expected: "room for \(model)'s FP16 weights + KV cache (\(total) bytes: weights \(weightBytes) + KV cache \(kvCacheBytes))",
+                             found: "\(gpu.memoryCapacityBytes) bytes")
         }
     }
 }

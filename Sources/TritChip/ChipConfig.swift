@@ -132,15 +132,17 @@ public struct ChipConfig: Equatable, Sendable {
             let s = try json.object("sources")
             for key in s.keys { sources[key] = try s.string(key) }
         }
-        let maximumBytes: ClosedRange<Int64> = 1...(Int64(1) << 50)
+        // Ranges span real designs with wide margin (a 44 GB wafer-scale SRAM fits) and keep every
+        // cycle and byte count of a simulated step inside 64 bits.
+        let bufferBytes: ClosedRange<Int64> = 1...(Int64(1) << 37)
         return ChipConfig(
             name: name,
             description: try json.optionalString("description") ?? "",
             technology: try json.string("technology"),
             clockHz: try json.double("clockHz", in: 1e6...1e11, describing: "a clock in 1e6...1e11 Hz"),
             ternaryArray: TernaryArray(
-                rows: Int(try array.int("rows", in: 1...65_536)),
-                columns: Int(try array.int("columns", in: 1...65_536)),
+                rows: Int(try array.int("rows", in: 1...4_096)),
+                columns: Int(try array.int("columns", in: 1...4_096)),
                 count: Int(try array.int("count", in: 1...4_096)),
                 datapath: try array.choice("datapath", of: TernaryDatapathKind.self),
                 weightLoadBytesPerCycle: Int(try array.int("weightLoadBytesPerCycle", in: 1...1_048_576))),
@@ -152,9 +154,9 @@ public struct ChipConfig: Equatable, Sendable {
                 macsPerCycle: Int(try attention.int("macsPerCycle", in: 1...1 << 30)),
                 startupCycles: Int(try attention.int("startupCycles", in: 0...1_000_000))),
             sram: SRAM(
-                weightBufferBytes: try sram.int("weightBufferBytes", in: maximumBytes),
-                activationBufferBytes: try sram.int("activationBufferBytes", in: maximumBytes),
-                kvBufferBytes: try sram.int("kvBufferBytes", in: maximumBytes),
+                weightBufferBytes: try sram.int("weightBufferBytes", in: bufferBytes),
+                activationBufferBytes: try sram.int("activationBufferBytes", in: bufferBytes),
+                kvBufferBytes: try sram.int("kvBufferBytes", in: bufferBytes),
                 bytesPerCycle: Int(try sram.int("bytesPerCycle", in: 1...1 << 30))),
             offChipMemory: OffChipMemory(
                 type: try memory.choice("type", of: OffChipMemoryKind.self),
@@ -162,11 +164,11 @@ public struct ChipConfig: Equatable, Sendable {
                                                                describing: "a bandwidth in 1e6...1e15 bytes/s"),
                 efficiency: try memory.double("efficiency", in: 0.01...1, describing: "a fraction in 0.01...1"),
                 accessLatencyNanoseconds: try memory.double("accessLatencyNanoseconds", in: 0...1e6, describing: "a latency in 0...1e6 ns"),
-                energyPicojoulesPerBit: try memory.positiveDouble("energyPicojoulesPerBit"),
-                capacityBytes: try memory.int("capacityBytes", in: maximumBytes)),
+                energyPicojoulesPerBit: try memory.double("energyPicojoulesPerBit", in: 0.01...1000, describing: "pJ/bit in 0.01...1000"),
+                capacityBytes: try memory.int("capacityBytes", in: 1...(Int64(1) << 50))),
             weightFormat: try json.choice("weightFormat", of: WeightFormat.self),
             kvCacheBits: Int(try json.int("kvCacheBits", in: 1...32)),
-            staticPowerWatts: try json.nonNegativeDouble("staticPowerWatts"),
+            staticPowerWatts: try json.double("staticPowerWatts", in: 0...1e5, describing: "watts in 0...100000"),
             sources: sources)
     }
 }

@@ -39,27 +39,36 @@ public struct TechnologyTable: Equatable, Sendable {
 
     /// Loads a technology table.
     /// - Throws: `InputError` naming the file and field for a missing file, bad JSON, an unknown
-    ///   field, or a missing, zero or negative energy.
+    ///   field, a `node` other than the file's name, or an energy outside 0.0001...10000 pJ.
     public static func load(file url: URL) throws -> TechnologyTable {
         let json = try JSONObjectReader.load(file: url)
         try json.rejectUnknownKeys(fields)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let node = try json.string("node")
+        guard node == stem else {
+            throw json.error("node", expected: "the file's own name \"\(stem)\" (chips name tables by file)", found: "\"\(node)\"")
+        }
+        // Energies from 0.0001 pJ to 10 nJ per action cover every node and memory ever tabulated.
+        func energy(_ key: String) throws -> Double {
+            try json.double(key, in: 1e-4...1e4, describing: "pJ in 0.0001...10000")
+        }
         var sources: [String: String] = [:]
         if json.contains("sources") {
             let s = try json.object("sources")
             for key in s.keys { sources[key] = try s.string(key) }
         }
         return TechnologyTable(
-            node: try json.string("node"),
-            int8AddPicojoules: try json.positiveDouble("int8AddPicojoules"),
-            int8MultiplyPicojoules: try json.positiveDouble("int8MultiplyPicojoules"),
-            int32AddPicojoules: try json.positiveDouble("int32AddPicojoules"),
-            fp16AddPicojoules: try json.positiveDouble("fp16AddPicojoules"),
-            fp16MultiplyPicojoules: try json.positiveDouble("fp16MultiplyPicojoules"),
-            fp32AddPicojoules: try json.positiveDouble("fp32AddPicojoules"),
-            fp32MultiplyPicojoules: try json.positiveDouble("fp32MultiplyPicojoules"),
-            specialFunctionPicojoules: try json.positiveDouble("specialFunctionPicojoules"),
-            sramReadPicojoulesPerByte: try json.positiveDouble("sramReadPicojoulesPerByte"),
-            sramWritePicojoulesPerByte: try json.positiveDouble("sramWritePicojoulesPerByte"),
+            node: node,
+            int8AddPicojoules: try energy("int8AddPicojoules"),
+            int8MultiplyPicojoules: try energy("int8MultiplyPicojoules"),
+            int32AddPicojoules: try energy("int32AddPicojoules"),
+            fp16AddPicojoules: try energy("fp16AddPicojoules"),
+            fp16MultiplyPicojoules: try energy("fp16MultiplyPicojoules"),
+            fp32AddPicojoules: try energy("fp32AddPicojoules"),
+            fp32MultiplyPicojoules: try energy("fp32MultiplyPicojoules"),
+            specialFunctionPicojoules: try energy("specialFunctionPicojoules"),
+            sramReadPicojoulesPerByte: try energy("sramReadPicojoulesPerByte"),
+            sramWritePicojoulesPerByte: try energy("sramWritePicojoulesPerByte"),
             sources: sources)
     }
 

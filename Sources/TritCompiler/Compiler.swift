@@ -23,6 +23,11 @@ public struct CompiledProgram: Sendable {
 /// DMA engines share the off-chip bandwidth; separate queues let each run ahead of compute.
 /// Program order is the graph's topological order, chunk by chunk (see `MemoryPlan`).
 public struct Compiler: Sendable {
+    /// Most instructions one step may lower to: about 1.3 GB of host memory and 5–10 s of
+    /// simulation in release mode. Steps beyond it (tiny arrays, a tiny activation buffer, very
+    /// long prompts) are refused before any work is done.
+    public static let maximumInstructionsPerStep: Int64 = 16_000_000
+
     /// The target chip.
     public let chip: ResolvedChip
 
@@ -45,11 +50,12 @@ public struct Compiler: Sendable {
     }
 
     /// Compiles one step.
-    /// - Throws: `InputError` from `MemoryPlan.plan` when the model does not fit the chip.
+    /// - Throws: `InputError` from `MemoryPlan.plan` when the model does not fit the chip, or when
+    ///   the step would exceed `maximumInstructionsPerStep`.
     /// - Complexity: O(tiles + KV blocks + nodes) instructions per chunk.
     public func compile(_ graph: Graph) throws -> CompiledProgram {
         let precision = Compiler.precision(for: chip)
-        let plan = try MemoryPlan.plan(graph, on: chip, precision: precision)
+        let plan = try self.plan(graph)
         var context = LoweringContext(chip: chip, plan: plan, precision: precision, graph: graph)
         let total = graph.phase.tokensPerStep
         var previousChunkEnd: TokenID? = nil
@@ -62,6 +68,21 @@ public struct Compiler: Sendable {
                                           after: previousChunkEnd, context: &context)
         }
         return CompiledProgram(program: context.builder.build(), plan: plan, precision: precision, graph: graph)
+    }
+
+    /// Plans one step without lowering it: cheap, so a run can check every step fits before
+    /// simulating any.
+    /// - Throws: `InputError` from `MemoryPlan.plan` when the model does not fit the chip, or when
+    ///   the step would exceed `maximumInstructionsPerStep`.
+    public func plan(_ graph: Graph) throws -> MemoryPlan {
+        let plan = try MemoryPlan.plan(graph, on: chip, precision: Compiler.precision(for: chip))
+        guard plan.estimatedInstructions <= Compiler.maximumInstructionsPerStep else {
+            let c = chip.config
+            throw InputError(source: c.sourceFile.isEmpty ? "chip \(c.name)" : c.sourceFile, location: "ternaryArray",
+                             expected: "a \(graph.phase.name) step of at most \(Compiler.maximumInstructionsPerStep) instructions (larger arrays, a larger sram.activationBufferBytes, or fewer tokens)",
+                             found: "about \(plan.estimatedInstructions) instructions (\(c.ternaryArray.count) arrays of \(c.ternaryArray.rows)×\(c.ternaryArray.columns), \(plan.chunks) chunks of \(plan.chunkTokens) tokens)")
+        }
+        return plan
     }
 
     /// Lowers every node for one chunk of `tokens` positions starting at `start`; returns the

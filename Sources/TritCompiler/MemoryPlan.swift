@@ -32,6 +32,10 @@ public struct MemoryPlan: Equatable, Sendable {
     /// Off-chip bytes the KV cache occupies at the end of the step.
     public var dramKVCacheBytes: Int64
 
+    /// Instructions the lowered step will have, estimated from tile, chunk and block counts
+    /// before any is emitted (see `Compiler.maximumInstructionsPerStep`).
+    public var estimatedInstructions: Int64 = 0
+
     /// SRAM base addresses of the three buffers: weights at 0, then activations, then KV.
     public var activationBufferBase: Int64 = 0
     /// Base of the KV buffer.
@@ -102,8 +106,44 @@ public struct MemoryPlan: Equatable, Sendable {
         var plan = MemoryPlan(weightChunkBytes: chunkBytes, weightSlots: Int(min(slots, 1 << 20)), activationBytesPerToken: perToken,
                               chunkTokens: chunkTokens, chunks: ceilDiv(tokens, chunkTokens), kvBlockBytes: kvBlock,
                               dramWeightBytes: weightBytes, dramKVCacheBytes: kvBytes)
+        plan.estimatedInstructions = try estimateInstructions(graph, chip: chip, plan: plan, kvRowBytes: kvRowBytes)
         plan.activationBufferBase = c.sram.weightBufferBytes
         plan.kvBufferBase = c.sram.weightBufferBytes + c.sram.activationBufferBytes
         return plan
+    }
+
+    /// Instructions of the lowered step: per chunk, every BitLinear's tiles, weight DMAs and
+    /// dequantisations, a handful per other node; the LM head's weight chunks; the KV-cache blocks.
+    private static func estimateInstructions(_ graph: Graph, chip: ResolvedChip, plan: MemoryPlan, kvRowBytes: Int64) throws -> Int64 {
+        let a = chip.config.ternaryArray
+        var perChunk: Int64 = 0
+        var lmHead: Int64 = 0
+        for node in graph.nodes {
+            switch node.operation {
+            case let .bitLinear(_, inFeatures, outFeatures):
+                let tiles = Int64(ceilDiv(inFeatures, a.rows)) * Int64(ceilDiv(outFeatures, a.columns))
+                perChunk += tiles + ceilDiv(tiles, Int64(a.count)) + Int64(ceilDiv(outFeatures, a.columns))
+            case let .denseLinear(_, inFeatures, outFeatures, _):
+                lmHead += 2 * ceilDiv(Int64(inFeatures) * Int64(outFeatures) * 2, plan.weightChunkBytes)
+            default:
+                perChunk += 4
+            }
+        }
+        let rowsPerBlock = max(1, plan.kvBlockBytes / kvRowBytes)
+        var kvBlocks: Int64 = 0
+        switch graph.phase {
+        case .prefill:
+            for chunk in 0..<Int64(plan.chunks) { kvBlocks += ceilDiv(chunk * Int64(plan.chunkTokens), rowsPerBlock) }
+        case .decode(let batch, let context):
+            kvBlocks = ceilDiv(Int64(batch) * Int64(context), rowsPerBlock)
+        }
+        let chunks = Int64(plan.chunks)
+        let lmHeadRuns: Int64 = graph.phase.name == "prefill" ? 1 : chunks
+        let total = try Checked.add(try Checked.multiply(perChunk, chunks, "instructions"),
+                                    try Checked.add(try Checked.multiply(lmHead, lmHeadRuns, "instructions"),
+                                                    try Checked.multiply(4 * kvBlocks, Int64(graph.model.layers), "instructions"),
+                                                    "instructions"),
+                                    "instructions")
+        return total
     }
 }

@@ -23,10 +23,20 @@ public struct JSONObjectReader {
         self.members = members
     }
 
+    /// Largest config file read: 64 MiB, far above any config (the largest shipped is a few kB),
+    /// so a wrong path to a multi-GB file is refused instead of exhausting memory.
+    public static let maximumFileBytes = 64 << 20
+
     /// Reads and parses the JSON object in a file.
-    /// - Throws: `InputError` if the file cannot be read, is not JSON, or is not an object.
+    /// - Throws: `InputError` if the file cannot be read, is larger than `maximumFileBytes`, is
+    ///   not JSON, or is not an object.
     public static func load(file url: URL, displayName: String? = nil) throws -> JSONObjectReader {
         let name = displayName ?? url.path
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+           let size = attributes[.size] as? NSNumber, size.int64Value > Int64(maximumFileBytes) {
+            throw InputError(source: name, location: "", expected: "a config file of at most \(maximumFileBytes) bytes",
+                             found: "\(size.int64Value) bytes")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -131,11 +141,16 @@ public struct JSONObjectReader {
         return try parseDouble(key, value, range, describe(range))
     }
 
+    /// A range for messages, numbers in `%g` form: `1e+09...1e+15`.
+    public static func format(_ range: ClosedRange<Double>) -> String {
+        String(format: "%g...%g", range.lowerBound, range.upperBound)
+    }
+
     private func describe(_ range: ClosedRange<Double>) -> String {
         let full = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
         if range == full { return "a number" }
-        if range.upperBound == Double.greatestFiniteMagnitude { return "a number ≥ \(range.lowerBound)" }
-        return "a number in \(range.lowerBound)...\(range.upperBound)"
+        if range.upperBound == Double.greatestFiniteMagnitude { return String(format: "a number ≥ %g", range.lowerBound) }
+        return "a number in \(JSONObjectReader.format(range))"
     }
 
     private func parseDouble(_ key: String, _ value: JSONValue, _ range: ClosedRange<Double>, _ kind: String) throws -> Double {

@@ -38,6 +38,11 @@ public struct NamedConfigFolder: Sendable {
             let url = URL(fileURLWithPath: nameOrPath)
             return (url, url.deletingPathExtension().lastPathComponent)
         }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw InputError(source: option, location: "", expected: "a folder of \(kind) configs at \(folder.path)",
+                             found: "no such folder (check --configs)")
+        }
         let available = names()
         let wanted = NamedConfigFolder.normalized(nameOrPath)
         var matches = available.filter { NamedConfigFolder.normalized($0) == wanted }

@@ -59,7 +59,7 @@ public struct Graph: Sendable {
             throw InputError(source: "prefill", location: "prompt tokens",
                              expected: "1...\(model.maxPositionEmbeddings) (max_position_embeddings of \(model.name))", found: "\(tokens)")
         }
-        return Graph(model: model, phase: .prefill(tokens: tokens))
+        return try Graph(model: model, phase: .prefill(tokens: tokens)).checkedCounts()
     }
 
     /// Builds the graph of one decode step for `batch` sequences with `context` cached tokens each.
@@ -74,7 +74,34 @@ public struct Graph: Sendable {
                              expected: "0...\(model.maxPositionEmbeddings - 1) (max_position_embeddings of \(model.name) minus the new token)",
                              found: "\(context)")
         }
-        return Graph(model: model, phase: .decode(batch: batch, context: context))
+        return try Graph(model: model, phase: .decode(batch: batch, context: context)).checkedCounts()
+    }
+
+    /// Returns `self` after checking that the step's total operation and byte counts fit in
+    /// `Int64`, so that every sum over nodes elsewhere is safe. (Each node's own counts fit by
+    /// `ModelConfig.Limits` and the token limits.)
+    /// - Throws: `InputError` if a total would overflow.
+    private func checkedCounts() throws -> Graph {
+        var operations: Int64 = 0
+        var bytes: Int64 = 0
+        let precision = Precision.fp16Everywhere
+        do {
+            for node in nodes {
+                for count in [node.ternaryMACs, node.fullPrecisionMACs, node.vectorOps, node.specialFunctionOps] {
+                    operations = try Checked.add(operations, count, "operations")
+                }
+                for count in [node.weightBytes(precision), node.activationReadBytes(precision), node.activationWriteBytes(precision),
+                              node.kvCacheReadBytes(precision), node.kvCacheWriteBytes(precision)] {
+                    bytes = try Checked.add(bytes, count, "bytes")
+                }
+            }
+            _ = try Checked.multiply(max(operations, bytes), 16, "counts")
+        } catch {
+            throw InputError(source: model.name, location: phase.description,
+                             expected: "a step whose operation and byte counts fit in 64 bits",
+                             found: "a larger one (use fewer tokens, a smaller batch or a smaller model)")
+        }
+        return self
     }
 
     private init(model: ModelConfig, phase: Phase) {

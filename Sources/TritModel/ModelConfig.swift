@@ -77,6 +77,23 @@ public struct ModelConfig: Equatable, Sendable {
 }
 
 extension ModelConfig {
+    /// The largest sizes a config may declare.
+    ///
+    /// Each is at least 4× the largest published BitNet or Llama-class model (70B: hidden 8192,
+    /// FFN 28672, 80 layers, 64 heads, head_dim 128, vocab 128256, Falcon3: 32768 positions), and
+    /// together they keep every element, byte and operation count of a step inside `Int64`.
+    public enum Limits {
+        public static let hiddenSize: Int64 = 65_536
+        public static let intermediateSize: Int64 = 262_144
+        public static let layers: Int64 = 1_024
+        public static let heads: Int64 = 1_024
+        public static let headDim: Int64 = 1_024
+        /// Query heads × head_dim.
+        public static let queryWidth: Int64 = 131_072
+        public static let vocabSize: Int64 = 4_194_304
+        public static let maxPositionEmbeddings: Int64 = 1_048_576
+    }
+
     /// Reads a Hugging Face `config.json`.
     ///
     /// Required fields: `hidden_size`, `intermediate_size`, `num_hidden_layers`,
@@ -88,7 +105,7 @@ extension ModelConfig {
     ///   - url: the file.
     ///   - name: the short name; defaults to the file stem.
     /// - Throws: `InputError` naming the file and field for a missing file, bad JSON, a missing,
-    ///   zero or negative size, an unknown activation, or heads not divisible by KV heads.
+    ///   zero, negative or over-`Limits` size, an unknown activation, or heads not divisible by KV heads.
     public static func load(huggingFace url: URL, name: String? = nil) throws -> ModelConfig {
         let reader = try JSONObjectReader.load(file: url)
         return try parse(huggingFace: reader, name: name ?? url.deletingPathExtension().lastPathComponent)
@@ -96,18 +113,23 @@ extension ModelConfig {
 
     /// Parses an already-read `config.json` object (see `load(huggingFace:name:)`).
     public static func parse(huggingFace json: JSONObjectReader, name: String) throws -> ModelConfig {
-        let hidden = try json.positiveInt("hidden_size")
-        let heads = try json.positiveInt("num_attention_heads")
-        let kvHeads = json.contains("num_key_value_heads") ? try json.positiveInt("num_key_value_heads") : heads
+        func size(_ key: String, _ limit: Int64) throws -> Int { Int(try json.int(key, in: 1...limit)) }
+        let hidden = try size("hidden_size", Limits.hiddenSize)
+        let heads = try size("num_attention_heads", Limits.heads)
+        let kvHeads = json.contains("num_key_value_heads") ? try size("num_key_value_heads", Limits.heads) : heads
         let headDim: Int
         if json.contains("head_dim") {
-            headDim = try json.positiveInt("head_dim")
+            headDim = try size("head_dim", Limits.headDim)
         } else {
             guard hidden % heads == 0 else {
                 throw json.error("num_attention_heads", expected: "a divisor of hidden_size \(hidden) (or an explicit head_dim)",
                                  found: "\(heads)")
             }
             headDim = hidden / heads
+        }
+        guard Int64(heads * headDim) <= Limits.queryWidth else {
+            throw json.error("num_attention_heads", expected: "heads × head_dim ≤ \(Limits.queryWidth)",
+                             found: "\(heads) × \(headDim) = \(heads * headDim)")
         }
         guard heads % kvHeads == 0 else {
             throw json.error("num_key_value_heads", expected: "a divisor of num_attention_heads \(heads)", found: "\(kvHeads)")
@@ -123,16 +145,17 @@ extension ModelConfig {
         return ModelConfig(
             name: name,
             hiddenSize: hidden,
-            intermediateSize: try json.positiveInt("intermediate_size"),
-            layers: try json.positiveInt("num_hidden_layers"),
+            intermediateSize: try size("intermediate_size", Limits.intermediateSize),
+            layers: try size("num_hidden_layers", Limits.layers),
             attentionHeads: heads,
             kvHeads: kvHeads,
             headDim: headDim,
-            vocabSize: try json.positiveInt("vocab_size"),
+            vocabSize: try size("vocab_size", Limits.vocabSize),
             tieWordEmbeddings: try json.optionalBool("tie_word_embeddings") ?? true,
             activation: activation,
             ropeTheta: try json.optionalDouble("rope_theta", in: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude) ?? 10000,
-            maxPositionEmbeddings: json.contains("max_position_embeddings") ? try json.positiveInt("max_position_embeddings") : 2048,
+            maxPositionEmbeddings: json.contains("max_position_embeddings")
+                ? try size("max_position_embeddings", Limits.maxPositionEmbeddings) : 2048,
             rmsNormEps: try json.optionalDouble("rms_norm_eps", in: 0...1) ?? 1e-6,
             subNorms: subNorms)
     }

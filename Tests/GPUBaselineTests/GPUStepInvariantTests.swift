@@ -98,14 +98,15 @@ final class GPUStepInvariantTests: XCTestCase {
         XCTAssertEqual(capped.averagePowerWatts, config.boardPowerLimitWatts, accuracy: 1e-6)
     }
 
-    func testModelTooLargeForMemoryThrowsWithGigabytes() throws {
+    func testModelTooLargeForMemoryThrowsWithTheBytesNeeded() throws {
         var config = try GPUTestFixtures.catalog.load("h200")
         config.memoryCapacityBytes = 1_000_000_000
         let graph = try Graph.decode(try GPUTestFixtures.model("bitnet-b1.58-2B-4T"), batch: 1, context: 512)
         XCTAssertThrowsError(try GPUModel(config: config).run(graph)) { error in
             let text = String(describing: error)
-            XCTAssertTrue(text.contains("GB needed"), text)
-            XCTAssertTrue(text.contains("1.00 GB available"), text)
+            XCTAssertTrue(text.contains("memoryCapacityBytes"), text)
+            XCTAssertTrue(text.contains("weights 4825640960"), text)  // 2,412,820,480 parameters × 2 bytes
+            XCTAssertTrue(text.contains("found 1000000000 bytes"), text)
         }
     }
 

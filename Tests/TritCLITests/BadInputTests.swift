@@ -99,4 +99,86 @@ final class BadInputTests: XCTestCase {
         try String(text.prefix(200)).write(to: url, atomically: true, encoding: .utf8)
         assertInputError(run(["--chip", url.path]), mentions: [url.path, "line"])
     }
+
+    // Findings of the adversarial review: each used to trap, hang, or run for a minute.
+
+    func testTokenCountsThatWouldOverflowAreRefused() {
+        assertInputError(run(["--prompt-tokens", "9223372036854775807"]), mentions: ["--prompt-tokens", "1048576"])
+        assertInputError(run(["--prompt-tokens", "1", "--generate-tokens", "9223372036854775807"]), mentions: ["--generate-tokens"])
+    }
+
+    func testAbsurdModelSizesAreRefusedAtTheirField() throws {
+        let source = RepositoryPaths.models.appendingPathComponent("bitnet-b1.58-2B-4T.json")
+        let layers = try variant(of: source, named: "layers.json", replacing: "\"num_hidden_layers\": 30",
+                                 with: "\"num_hidden_layers\": 2000000000000")
+        assertInputError(run(["--model", layers.path]), mentions: [layers.path, "num_hidden_layers"])
+        let heads = try variant(of: source, named: "heads.json", replacing: "\"num_attention_heads\": 20",
+                                with: "\"num_attention_heads\": 1000, \"head_dim\": 1000")
+        assertInputError(run(["--model", heads.path]), mentions: [heads.path, "num_attention_heads"])
+    }
+
+    func testAStepTooLargeToSimulateIsRefusedBeforeAnyWork() throws {
+        let source = RepositoryPaths.chips.appendingPathComponent("edge-lpddr5x.json")
+        var text = try String(contentsOf: source, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"rows\": 256", with: "\"rows\": 1")
+            .replacingOccurrences(of: "\"columns\": 256", with: "\"columns\": 1")
+        let url = scratch.appendingPathComponent("one-by-one.json")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        let start = Date()
+        assertInputError(run(["--chip", url.path]), mentions: [url.path, "ternaryArray", "instructions"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5, "refused without simulating")
+    }
+
+    func testCapacityIsCheckedBeforeSimulating() {
+        let start = Date()
+        assertInputError(run(["--model", "Falcon3-10B", "--prompt-tokens", "32767", "--generate-tokens", "1", "--batch", "8"]),
+                         mentions: ["capacityBytes"])
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5, "refused without simulating")
+    }
+
+    func testExtremeEnergiesAndBandwidthsAreRefused() throws {
+        let chip = RepositoryPaths.chips.appendingPathComponent("edge-lpddr5x.json")
+        let hot = try variant(of: chip, named: "hot.json", replacing: "\"energyPicojoulesPerBit\": 8.0",
+                              with: "\"energyPicojoulesPerBit\": 1e308")
+        assertInputError(run(["--chip", hot.path]), mentions: [hot.path, "offChipMemory.energyPicojoulesPerBit"])
+        let gpu = RepositoryPaths.gpus.appendingPathComponent("h200-sxm.json")
+        let text = try String(contentsOf: gpu, encoding: .utf8)
+        let slow = scratch.appendingPathComponent("slow-gpu.json")
+        try text.replacingOccurrences(of: "\"achievableBandwidthFraction\": ", with: "\"achievableBandwidthFraction\": 1e-300, \"x\": ")
+            .write(to: slow, atomically: true, encoding: .utf8)
+        let result = run(["--gpu", slow.path])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains(slow.path), result.stderr)
+    }
+
+    func testAVerySlowMemoryStopsAtTheCycleLimitInsteadOfTrapping() throws {
+        let source = RepositoryPaths.chips.appendingPathComponent("edge-lpddr5x.json")
+        var text = try String(contentsOf: source, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"peakBandwidthBytesPerSecond\": 136.5e9", with: "\"peakBandwidthBytesPerSecond\": 1e6")
+            .replacingOccurrences(of: "\"efficiency\": 0.85", with: "\"efficiency\": 0.01")
+            .replacingOccurrences(of: "\"clockHz\": 1.0e9", with: "\"clockHz\": 1e11")
+        let url = scratch.appendingPathComponent("slow.json")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        assertInputError(run(["--chip", url.path, "--prompt-tokens", "16", "--generate-tokens", "1"]), mentions: ["cycle"])
+    }
+
+    func testOutputSetIsAllOrNothing() throws {
+        let out = scratch.appendingPathComponent("out")
+        let folder = out.appendingPathComponent("bitnet-b1.58-2B-4T__edge-lpddr5x__h200-sxm")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("summary.json"), withIntermediateDirectories: true)
+        let result = run([])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("summary.json"), result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["summary.json"], "no other file written")
+    }
+
+    func testConfigsFolderWithoutChipsIsNamed() throws {
+        let configs = scratch.appendingPathComponent("configs")
+        try FileManager.default.createDirectory(at: configs, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: RepositoryPaths.models, to: configs.appendingPathComponent("models"))
+        let result = ToolRun(["run", "--configs", configs.path, "--out", scratch.appendingPathComponent("out").path])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains(configs.appendingPathComponent("chips").path), result.stderr)
+    }
 }

@@ -46,11 +46,11 @@ final class ExitCodeTests: XCTestCase {
     }
 
     func testOutOfRangeValuesAreInputErrorsNamingTheOption() {
-        assertInputError(["run", "--batch", "0"], line: "tritsim: error: command line: --batch: expected an integer ≥ 1, found 0")
+        assertInputError(["run", "--batch", "0"], line: "tritsim: error: command line: --batch: expected an integer in 1...65536, found 0")
         assertInputError(["run", "--prompt-tokens", "-5"],
-                         line: "tritsim: error: command line: --prompt-tokens: expected an integer ≥ 1, found -5")
+                         line: "tritsim: error: command line: --prompt-tokens: expected an integer in 1...1048576, found -5")
         assertInputError(["run", "--generate-tokens=99999999999999999999999"],
-                         line: "tritsim: error: command line: --generate-tokens: expected an integer ≥ 1, found 99999999999999999999999")
+                         line: "tritsim: error: command line: --generate-tokens: expected an integer in 1...1048576, found 99999999999999999999999")
         assertInputError(["run", "--model", ""],
                          line: "tritsim: error: command line: --model: expected a model name or a path to a config.json, found an empty value")
     }

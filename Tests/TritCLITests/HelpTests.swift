@@ -41,7 +41,7 @@ final class HelpTests: XCTestCase {
         XCTAssertTrue(run.stdout.hasPrefix("OVERVIEW: "))
         XCTAssertTrue(run.stdout.contains("\nUSAGE: tritsim run [<options>]\n"))
         XCTAssertTrue(run.stdout.contains(
-            "\n  --batch B            Sequences decoded together (integer ≥ 1). Unit: sequences. (default: 1)\n"))
+            "\n  --batch B            Sequences decoded together (integer in 1...65536). Unit: sequences.\n                       (default: 1)\n"))
         XCTAssertTrue(run.stdout.contains("\n  -h, --help "))
         assertExplainsEveryRunOption(run.stdout)
     }

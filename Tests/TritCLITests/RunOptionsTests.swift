@@ -22,7 +22,7 @@ final class RunOptionsTests: XCTestCase {
     func testErrorsAreTyped() {
         XCTAssertThrowsError(try RunOptions.parse(["--batch", "0"])) { error in
             XCTAssertEqual(error as? InputError, InputError(source: "command line", location: "--batch",
-                                                            expected: "an integer ≥ 1", found: "0"))
+                                                            expected: "an integer in 1...65536", found: "0"))
         }
         XCTAssertThrowsError(try RunOptions.parse(["--batch", "abc"])) { error in
             XCTAssertEqual((error as? UsageError)?.helpCommand, "tritsim run --help")

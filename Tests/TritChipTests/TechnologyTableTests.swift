@@ -34,7 +34,7 @@ import TritTestSupport
     @Test func negativeEnergyIsRefusedWithItsField() throws {
         let text = try String(contentsOf: RepositoryPaths.technology.appendingPathComponent("7nm.json"), encoding: .utf8)
             .replacingOccurrences(of: "\"int8AddPicojoules\": 0.007", with: "\"int8AddPicojoules\": -0.007")
-        let url = try RepositoryPaths.temporaryFile(named: "bad.json", contents: text)
+        let url = try RepositoryPaths.temporaryFile(named: "7nm.json", contents: text)
         do {
             _ = try TechnologyTable.load(file: url)
             Issue.record("accepted a negative energy")
@@ -42,5 +42,11 @@ import TritTestSupport
             #expect(error.location == "int8AddPicojoules")
             #expect(error.source == url.path)
         }
+    }
+
+    @Test func aTableMustBeNamedAfterItsNode() throws {
+        let text = try String(contentsOf: RepositoryPaths.technology.appendingPathComponent("7nm.json"), encoding: .utf8)
+        let url = try RepositoryPaths.temporaryFile(named: "5nm.json", contents: text)
+        #expect(throws: InputError.self) { try TechnologyTable.load(file: url) }
     }
 }

@@ -96,4 +96,17 @@ import TritTestSupport
         #expect(large.chunkTokens >= 4 * small.chunkTokens || large.chunks == 1)
         #expect(large.chunks < small.chunks)
     }
+
+    /// The instruction cap is applied to an estimate made before lowering; it must track reality.
+    @Test(arguments: ["edge-lpddr5x", "datacenter-hbm3e"])
+    func instructionEstimateTracksTheLoweredProgram(chipName: String) throws {
+        let chip = try chips.load(chipName)
+        let model = try models.load("2b4t")
+        for graph in [try Graph.prefill(model, tokens: 512), try Graph.decode(model, batch: 4, context: 3000)] {
+            let compiled = try Compiler(chip: chip).compile(graph)
+            let actual = Double(compiled.program.instructions.count)
+            let estimate = Double(compiled.plan.estimatedInstructions)
+            #expect(abs(estimate - actual) / actual < 0.25, "\(chipName) \(graph.phase): estimate \(estimate), actual \(actual)")
+        }
+    }
 }

@@ -32,8 +32,8 @@ struct ParsedArguments: Sendable {
     /// The given value or default of option `name` as an integer of at least `minimum`.
     /// - Throws: `UsageError` if the text is not an integer (`abc`, `1.5`); `InputError` if it is
     ///   an integer below `minimum` or too large for `Int`.
-    func integer(_ name: String, minimum: Int) throws -> Int {
-        let expected = "an integer ≥ \(minimum)"
+    func integer(_ name: String, minimum: Int, maximum: Int = Int.max) throws -> Int {
+        let expected = maximum == Int.max ? "an integer ≥ \(minimum)" : "an integer in \(minimum)...\(maximum)"
         guard let text = string(name) else {
             throw InputError(source: "command line", location: "--" + name, expected: expected, found: "no value")
         }
@@ -41,7 +41,7 @@ struct ParsedArguments: Sendable {
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw UsageError("option '--\(name)' expects an integer, found '\(text)'", helpCommand: helpCommand)
         }
-        guard let value = Int(text), value >= minimum else {
+        guard let value = Int(text), value >= minimum, value <= maximum else {
             throw InputError(source: "command line", location: "--" + name, expected: expected, found: text)
         }
         return value

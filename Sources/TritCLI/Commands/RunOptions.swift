@@ -1,3 +1,4 @@
+import TritModel
 /// The options of `tritsim run`, parsed and validated.
 ///
 /// Defaults live only in `RunCommand.options` (the option table that also generates `--help`);
@@ -53,9 +54,12 @@ public struct RunOptions: Sendable, Equatable {
         model = try arguments.nonEmptyString("model", expected: "a model name or a path to a config.json")
         chip = try arguments.nonEmptyString("chip", expected: "a chip name or a path to a chip config")
         gpu = try arguments.nonEmptyString("gpu", expected: "a GPU name or a path to a GPU config")
-        promptTokens = try arguments.integer("prompt-tokens", minimum: 1)
-        generateTokens = try arguments.integer("generate-tokens", minimum: 1)
-        batch = try arguments.integer("batch", minimum: 1)
+        // Upper limits: the longest context any config may declare, and the largest batch a step
+        // graph accepts; together they keep every count of a step inside 64 bits.
+        let maximumTokens = Int(ModelConfig.Limits.maxPositionEmbeddings)
+        promptTokens = try arguments.integer("prompt-tokens", minimum: 1, maximum: maximumTokens)
+        generateTokens = try arguments.integer("generate-tokens", minimum: 1, maximum: maximumTokens)
+        batch = try arguments.integer("batch", minimum: 1, maximum: Graph.maximumBatch)
         outputFolder = try arguments.nonEmptyString("out", expected: "a folder path")
         json = arguments.flag("json")
         if arguments.values["configs"] != nil {

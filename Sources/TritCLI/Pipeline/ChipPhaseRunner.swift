@@ -87,6 +87,15 @@ struct ChipPhaseRunner {
                         energy: EnergyModel.energy(of: statistics.counters, on: chip, seconds: statistics.seconds))
     }
 
+    /// Plans (without lowering or simulating) every step a run will simulate, so that a model
+    /// that does not fit, or a step too large to simulate, is refused before any work is done.
+    func preflight(_ model: ModelConfig, promptTokens: Int, generateTokens: Int, batch: Int) throws {
+        let compiler = Compiler(chip: chip)
+        // The last decode step holds the largest KV cache: check capacity there first.
+        _ = try compiler.plan(try Graph.decode(model, batch: batch, context: promptTokens + generateTokens - 1))
+        _ = try compiler.plan(try Graph.prefill(model, tokens: promptTokens))
+    }
+
     /// B prompts of S tokens, prefilled one after another.
     func prefill(_ model: ModelConfig, promptTokens: Int, batch: Int) throws -> ChipPhase {
         let step = try step(try Graph.prefill(model, tokens: promptTokens))

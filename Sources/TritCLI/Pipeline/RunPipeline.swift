@@ -27,19 +27,19 @@ public enum RunPipeline {
                              expected: "at most \(model.maxPositionEmbeddings) (max_position_embeddings of \(model.name))",
                              found: "\(options.promptTokens) + \(options.generateTokens) = \(positions)")
         }
-        guard options.batch <= Graph.maximumBatch else {
-            throw InputError(source: "command line", location: "--batch", expected: "at most \(Graph.maximumBatch)",
-                             found: "\(options.batch)")
-        }
 
-        let chipRunner = ChipPhaseRunner(chip: chip)
+        // Cheap checks first: the GPU model (which checks its memory) and the plan of every chip
+        // step (SRAM, DRAM capacity, program size), so bad input fails before any simulation.
         let gpuRunner = GPUPhaseRunner(model: GPUModel(config: gpu))
-        let chipPrefill = try chipRunner.prefill(model, promptTokens: options.promptTokens, batch: options.batch)
-        let chipDecode = try chipRunner.decode(model, promptTokens: options.promptTokens,
-                                               generateTokens: options.generateTokens, batch: options.batch)
         let gpuPrefill = try gpuRunner.prefill(model, promptTokens: options.promptTokens, batch: options.batch)
         let gpuDecode = try gpuRunner.decode(model, promptTokens: options.promptTokens,
                                              generateTokens: options.generateTokens, batch: options.batch)
+        let chipRunner = ChipPhaseRunner(chip: chip)
+        try chipRunner.preflight(model, promptTokens: options.promptTokens, generateTokens: options.generateTokens,
+                                 batch: options.batch)
+        let chipPrefill = try chipRunner.prefill(model, promptTokens: options.promptTokens, batch: options.batch)
+        let chipDecode = try chipRunner.decode(model, promptTokens: options.promptTokens,
+                                               generateTokens: options.generateTokens, batch: options.batch)
 
         let prefill = PhaseComparison(
             phase: "prefill",
@@ -72,6 +72,16 @@ public enum RunPipeline {
         }
 
         let plan = chipPrefill.steps[0].step.compiled.plan
+        for phase in [prefill, decode] {
+            for (platform, result) in [("chip", phase.chip), ("GPU", phase.gpu)] {
+                let numbers = [result.latencySeconds, result.tokensPerSecond, result.joulesPerToken, result.totalJoules]
+                guard numbers.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                    throw InputError(source: "results", location: "\(phase.phase) on the \(platform)",
+                                     expected: "finite, non-negative time and energy",
+                                     found: "a value that is not (check the \(platform) config's extreme values)")
+                }
+            }
+        }
         return ComparisonReport(
             title: "\(model.name) on \(chip.config.name) vs \(gpu.name) (FP16)",
             modelName: model.name, chipName: chip.config.name, gpuName: gpu.id,

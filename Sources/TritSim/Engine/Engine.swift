@@ -12,6 +12,10 @@ import TritISA
 ///
 /// - Complexity: O(n log n + n·u) for n instructions and u units; no allocation per event.
 public struct Engine: Sendable {
+    /// Longest run simulated: 2^50 cycles (13 days at 1 GHz). Beyond it a configuration is
+    /// nonsensical (e.g. a 1 MB/s memory), and summed cycle counts could leave 64 bits.
+    public static let maximumCycles: Int64 = 1 << 50
+
     /// The chip being simulated.
     public let chip: ResolvedChip
 
@@ -20,11 +24,12 @@ public struct Engine: Sendable {
 
     /// Runs `program` to completion.
     /// - Throws: `InputError` (source `program`) if an instruction names a unit or token outside
-    ///   the program, or if the program cannot finish because a wait is never signalled.
+    ///   the program, or if the program cannot finish because a wait is never signalled;
+    ///   `InputError` (source `simulation`) if the run exceeds `maximumCycles`.
     public func run(_ program: Program) throws -> SimulationStatistics {
         var state = try ExecutionState(program: program, chip: chip)
         state.start()
-        while let event = state.events.pop() {
+        while !state.exceededMaximumCycles, let event = state.events.pop() {
             state.now = event.cycle
             switch event.kind {
             case .signal: state.signal(token: Int(event.payload))

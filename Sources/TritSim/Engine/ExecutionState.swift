@@ -16,6 +16,7 @@ struct ExecutionState {
     var now: Int64 = 0
     var lastCompletion: Int64 = 0
     var executed = 0
+    var exceededMaximumCycles = false
 
     var dram: DRAMChannel
     let arrayTiming: TernaryArrayTiming
@@ -162,6 +163,10 @@ struct ExecutionState {
             actions.sramReadBytes = input.bytes
             actions.sramWriteBytes = output.bytes
         }
+        guard doneAt <= Engine.maximumCycles, freeAt <= Engine.maximumCycles else {
+            exceededMaximumCycles = true
+            return
+        }
         let busy = freeAt - now
         unitStatistics[unit].busyCycles += busy
         unitStatistics[unit].instructions += 1
@@ -179,6 +184,10 @@ struct ExecutionState {
     }
 
     func finish() throws -> SimulationStatistics {
+        if exceededMaximumCycles {
+            throw InputError(source: "simulation", location: "cycle count",
+                             expected: "a step shorter than 2^50 cycles", found: "a longer one at \(now) cycles (check the chip's clockHz, bandwidths and throughputs)")
+        }
         if executed < program.instructions.count {
             let stuck = (0..<queues.count).first { queuePosition[$0] < queues[$0].count } ?? 0
             let index = queuePosition[stuck] < queues[stuck].count ? Int(queues[stuck][queuePosition[stuck]]) : -1

@@ -28,7 +28,9 @@ struct DRAMChannel {
         let occupancy = Double(bytes) / bytesPerCycle
         freeAt = start + occupancy
         busyCycles += occupancy
-        let done = Int64(freeAt.rounded(.up))
+        // Clamped so that a pathological configuration cannot trap the conversion; the engine
+        // stops at `Engine.maximumCycles`, far below the clamp.
+        let done = Int64(min(freeAt.rounded(.up), 4e18))
         return (done, done + latencyCycles)
     }
 }
