@@ -62,3 +62,14 @@ final class ExitCodeTests: XCTestCase {
         XCTAssertTrue(run.stderr.hasPrefix("tritsim: error: command line: --configs: "), run.stderr)
     }
 }
+
+final class BenchCommandTests: XCTestCase {
+    func testBenchIsListedAndValidatesItsOptions() {
+        let help = ToolRun(["--help"])
+        XCTAssertTrue(help.stdout.contains("bench"), help.stdout)
+        let bad = ToolRun(["bench", "--repeat", "0"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.stderrLines, ["tritsim: error: command line: --repeat: expected an integer in 1...100, found 0"])
+        XCTAssertEqual(ToolRun(["bench", "--frobnicate"]).status, 2)
+    }
+}
