@@ -12,6 +12,7 @@ public enum JSONValue: Equatable, Sendable {
     /// Members in source order. Duplicate keys are rejected by the parser.
     case object([(key: String, value: JSONValue)])
 
+    /// Structural equality; numbers compare by value (`1.0 == 1`), objects by ordered members.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true

@@ -25,6 +25,7 @@ public enum Phase: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `prefill(S=512)` or `decode(B=1, L=512)`.
     public var description: String {
         switch self {
         case .prefill(let tokens): return "prefill(S=\(tokens))"

@@ -14,6 +14,7 @@ public enum LayerCategory: String, CaseIterable, Sendable, Comparable {
     case residual
     case lmHead = "lm_head"
 
+    /// Orders categories as they occur in a transformer block (`allCases` order).
     public static func < (lhs: LayerCategory, rhs: LayerCategory) -> Bool {
         let order = LayerCategory.allCases
         return (order.firstIndex(of: lhs) ?? 0) < (order.firstIndex(of: rhs) ?? 0)

@@ -83,14 +83,21 @@ extension ModelConfig {
     /// FFN 28672, 80 layers, 64 heads, head_dim 128, vocab 128256, Falcon3: 32768 positions), and
     /// together they keep every element, byte and operation count of a step inside `Int64`.
     public enum Limits {
+        /// Largest `hidden_size`.
         public static let hiddenSize: Int64 = 65_536
+        /// Largest `intermediate_size`.
         public static let intermediateSize: Int64 = 262_144
+        /// Largest `num_hidden_layers`.
         public static let layers: Int64 = 1_024
+        /// Largest `num_attention_heads` (and `num_key_value_heads`).
         public static let heads: Int64 = 1_024
+        /// Largest `head_dim`.
         public static let headDim: Int64 = 1_024
         /// Query heads × head_dim.
         public static let queryWidth: Int64 = 131_072
+        /// Largest `vocab_size`.
         public static let vocabSize: Int64 = 4_194_304
+        /// Largest `max_position_embeddings`, and the most tokens a run may request.
         public static let maxPositionEmbeddings: Int64 = 1_048_576
     }
 

@@ -39,9 +39,9 @@ final class ExitCodeTests: XCTestCase {
     }
 
     func testUnknownOrMissingSubcommandIsAUsageError() {
-        assertUsageError(["simulate"], message: "unknown subcommand 'simulate' (known: run)", hint: "(see 'tritsim --help')")
+        assertUsageError(["simulate"], message: "unknown subcommand 'simulate' (known: run, bench)", hint: "(see 'tritsim --help')")
         assertUsageError([], message: "missing subcommand", hint: "(see 'tritsim --help')")
-        assertUsageError(["--verbose"], message: "unknown option '--verbose' (expected a subcommand: run)",
+        assertUsageError(["--verbose"], message: "unknown option '--verbose' (expected a subcommand: run, bench)",
                          hint: "(see 'tritsim --help')")
     }
 

@@ -13,14 +13,7 @@ struct ChipStep {
 }
 
 /// A whole phase (prefill of every prompt, or all decode steps) on the chip, assembled from
-/// simulated steps.
-///
-/// - Prefill: the B prompts are prefilled one after another, so the phase is B × one
-///   prefill(S) step.
-/// - Decode: G steps, with the context growing from S to S + G − 1. Step time and energy are
-///   affine in the context (the KV cache read grows linearly, everything else is fixed), so the
-///   steps at the first and last context are simulated and the phase is G × their mean
-///   (trapezoid rule, exact for an affine function).
+/// simulated steps weighted as `PhaseSteps` says.
 struct ChipPhase {
     /// The simulated steps and the weight of each in the phase (sums to the number of steps).
     let steps: [(step: ChipStep, weight: Double)]
@@ -87,29 +80,16 @@ struct ChipPhaseRunner {
                         energy: EnergyModel.energy(of: statistics.counters, on: chip, seconds: statistics.seconds))
     }
 
-    /// Plans (without lowering or simulating) every step a run will simulate, so that a model
-    /// that does not fit, or a step too large to simulate, is refused before any work is done.
-    func preflight(_ model: ModelConfig, promptTokens: Int, generateTokens: Int, batch: Int) throws {
+    /// Plans (without lowering or simulating) every step of `phases`, so that a model that does
+    /// not fit, or a step too large to simulate, is refused before any work is done. Steps are
+    /// checked largest context first (the last decode step holds the largest KV cache).
+    func preflight(_ phases: [PhaseSteps]) throws {
         let compiler = Compiler(chip: chip)
-        // The last decode step holds the largest KV cache: check capacity there first.
-        _ = try compiler.plan(try Graph.decode(model, batch: batch, context: promptTokens + generateTokens - 1))
-        _ = try compiler.plan(try Graph.prefill(model, tokens: promptTokens))
+        for (graph, _) in phases.flatMap(\.steps).reversed() { _ = try compiler.plan(graph) }
     }
 
-    /// B prompts of S tokens, prefilled one after another.
-    func prefill(_ model: ModelConfig, promptTokens: Int, batch: Int) throws -> ChipPhase {
-        let step = try step(try Graph.prefill(model, tokens: promptTokens))
-        return ChipPhase(steps: [(step, Double(batch))], tokens: promptTokens * batch)
-    }
-
-    /// G decode steps of B sequences, context S … S + G − 1.
-    func decode(_ model: ModelConfig, promptTokens: Int, generateTokens: Int, batch: Int) throws -> ChipPhase {
-        let first = try step(try Graph.decode(model, batch: batch, context: promptTokens))
-        if generateTokens == 1 {
-            return ChipPhase(steps: [(first, 1)], tokens: batch)
-        }
-        let last = try step(try Graph.decode(model, batch: batch, context: promptTokens + generateTokens - 1))
-        let half = Double(generateTokens) / 2
-        return ChipPhase(steps: [(first, half), (last, half)], tokens: generateTokens * batch)
+    /// Simulates every step of a phase.
+    func run(_ phase: PhaseSteps) throws -> ChipPhase {
+        ChipPhase(steps: try phase.steps.map { (try step($0.graph), $0.weight) }, tokens: phase.tokens)
     }
 }

@@ -1,8 +1,7 @@
 import GPUBaseline
 import TritModel
 
-/// A whole phase on the FP16 GPU, assembled from modelled steps the same way as `ChipPhase`
-/// (B sequential prefills; decode as G × the mean of the first- and last-context steps).
+/// A whole phase on the FP16 GPU, assembled from modelled steps weighted as `PhaseSteps` says.
 struct GPUPhase {
     let steps: [(step: GPUStepResult, weight: Double)]
     let tokens: Int
@@ -36,16 +35,7 @@ struct GPUPhase {
 struct GPUPhaseRunner {
     let model: GPUModel
 
-    func prefill(_ config: ModelConfig, promptTokens: Int, batch: Int) throws -> GPUPhase {
-        let step = try model.run(try Graph.prefill(config, tokens: promptTokens))
-        return GPUPhase(steps: [(step, Double(batch))], tokens: promptTokens * batch)
-    }
-
-    func decode(_ config: ModelConfig, promptTokens: Int, generateTokens: Int, batch: Int) throws -> GPUPhase {
-        let first = try model.run(try Graph.decode(config, batch: batch, context: promptTokens))
-        if generateTokens == 1 { return GPUPhase(steps: [(first, 1)], tokens: batch) }
-        let last = try model.run(try Graph.decode(config, batch: batch, context: promptTokens + generateTokens - 1))
-        let half = Double(generateTokens) / 2
-        return GPUPhase(steps: [(first, half), (last, half)], tokens: generateTokens * batch)
+    func run(_ phase: PhaseSteps) throws -> GPUPhase {
+        GPUPhase(steps: try phase.steps.map { (try model.run($0.graph), $0.weight) }, tokens: phase.tokens)
     }
 }

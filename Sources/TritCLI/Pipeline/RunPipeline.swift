@@ -28,18 +28,18 @@ public enum RunPipeline {
                              found: "\(options.promptTokens) + \(options.generateTokens) = \(positions)")
         }
 
+        let prefillSteps = try PhaseSteps.prefill(model, promptTokens: options.promptTokens, batch: options.batch)
+        let decodeSteps = try PhaseSteps.decode(model, promptTokens: options.promptTokens,
+                                                generateTokens: options.generateTokens, batch: options.batch)
         // Cheap checks first: the GPU model (which checks its memory) and the plan of every chip
         // step (SRAM, DRAM capacity, program size), so bad input fails before any simulation.
         let gpuRunner = GPUPhaseRunner(model: GPUModel(config: gpu))
-        let gpuPrefill = try gpuRunner.prefill(model, promptTokens: options.promptTokens, batch: options.batch)
-        let gpuDecode = try gpuRunner.decode(model, promptTokens: options.promptTokens,
-                                             generateTokens: options.generateTokens, batch: options.batch)
+        let gpuPrefill = try gpuRunner.run(prefillSteps)
+        let gpuDecode = try gpuRunner.run(decodeSteps)
         let chipRunner = ChipPhaseRunner(chip: chip)
-        try chipRunner.preflight(model, promptTokens: options.promptTokens, generateTokens: options.generateTokens,
-                                 batch: options.batch)
-        let chipPrefill = try chipRunner.prefill(model, promptTokens: options.promptTokens, batch: options.batch)
-        let chipDecode = try chipRunner.decode(model, promptTokens: options.promptTokens,
-                                               generateTokens: options.generateTokens, batch: options.batch)
+        try chipRunner.preflight([prefillSteps, decodeSteps])
+        let chipPrefill = try chipRunner.run(prefillSteps)
+        let chipDecode = try chipRunner.run(decodeSteps)
 
         let prefill = PhaseComparison(
             phase: "prefill",

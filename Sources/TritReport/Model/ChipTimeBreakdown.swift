@@ -4,6 +4,7 @@
 /// expected to be 1; `dramBusyFraction` describes the off-chip memory channel independently
 /// (it overlaps compute when DMA runs ahead).
 public struct ChipTimeBreakdown: Sendable, Equatable {
+    /// Equal when every fraction and every unit entry is equal.
     public static func == (lhs: ChipTimeBreakdown, rhs: ChipTimeBreakdown) -> Bool {
         lhs.computeFraction == rhs.computeFraction && lhs.memoryWaitFraction == rhs.memoryWaitFraction
             && lhs.otherFraction == rhs.otherFraction && lhs.dramBusyFraction == rhs.dramBusyFraction
