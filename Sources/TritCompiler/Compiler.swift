@@ -23,10 +23,11 @@ public struct CompiledProgram: Sendable {
 /// DMA engines share the off-chip bandwidth; separate queues let each run ahead of compute.
 /// Program order is the graph's topological order, chunk by chunk (see `MemoryPlan`).
 public struct Compiler: Sendable {
-    /// Most instructions one step may lower to: about 1.3 GB of host memory and 5–10 s of
-    /// simulation in release mode. Steps beyond it (tiny arrays, a tiny activation buffer, very
-    /// long prompts) are refused before any work is done.
-    public static let maximumInstructionsPerStep: Int64 = 16_000_000
+    /// Most instructions one step may lower to: under 1 GB of host memory and a few seconds of
+    /// compiling and simulating in release mode (a run holds one program at a time). Steps
+    /// beyond it (tiny arrays, a tiny activation buffer, very long prompts) are refused before
+    /// any work is done.
+    public static let maximumInstructionsPerStep: Int64 = 8_000_000
 
     /// The target chip.
     public let chip: ResolvedChip

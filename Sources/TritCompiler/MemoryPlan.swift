@@ -116,13 +116,32 @@ public struct MemoryPlan: Equatable, Sendable {
     /// dequantisations, a handful per other node; the LM head's weight chunks; the KV-cache blocks.
     private static func estimateInstructions(_ graph: Graph, chip: ResolvedChip, plan: MemoryPlan, kvRowBytes: Int64) throws -> Int64 {
         let a = chip.config.ternaryArray
+        // A cheap lower bound first (one instruction per tile): a step far over the cap is refused
+        // without working out its tile assignment, which costs time in the number of tiles.
+        var tiles: Int64 = 0
+        for node in graph.nodes {
+            if case let .bitLinear(_, inFeatures, outFeatures) = node.operation {
+                tiles += Int64(ceilDiv(inFeatures, a.rows)) * Int64(ceilDiv(outFeatures, a.columns))
+            }
+        }
+        let tilesPerStep = try Checked.multiply(tiles, Int64(plan.chunks), "instructions")
+        if tilesPerStep > Compiler.maximumInstructionsPerStep { return tilesPerStep }
         var perChunk: Int64 = 0
         var lmHead: Int64 = 0
+        // Per BitLinear shape (every block repeats them): tiles, one weight DMA per step of the
+        // busiest array, one dequantisation per column block.
+        var perShape: [Int64: Int64] = [:]
         for node in graph.nodes {
             switch node.operation {
             case let .bitLinear(_, inFeatures, outFeatures):
-                let tiles = Int64(ceilDiv(inFeatures, a.rows)) * Int64(ceilDiv(outFeatures, a.columns))
-                perChunk += tiles + ceilDiv(tiles, Int64(a.count)) + Int64(ceilDiv(outFeatures, a.columns))
+                let key = Int64(inFeatures) << 32 | Int64(outFeatures)
+                if perShape[key] == nil {
+                    let tiles = TileAssignment.choose(chip: chip, precision: Compiler.precision(for: chip), tokens: plan.chunkTokens,
+                                                      inFeatures: inFeatures, outFeatures: outFeatures)
+                    let steps = Int64(tiles.map(\.count).max() ?? 0)
+                    perShape[key] = Int64(tiles.reduce(0) { $0 + $1.count }) + steps + Int64(ceilDiv(outFeatures, a.columns))
+                }
+                perChunk += perShape[key] ?? 0
             case let .denseLinear(_, inFeatures, outFeatures, _):
                 lmHead += 2 * ceilDiv(Int64(inFeatures) * Int64(outFeatures) * 2, plan.weightChunkBytes)
             default:

@@ -1,65 +1,112 @@
 import Foundation
 
-/// Writes output files so that an interrupted or failed run never leaves a half-written file,
-/// nor a mix of new and stale files from one set.
+/// Writes output so that an interrupted or failed run never leaves a half-written file, nor a mix
+/// of new and stale files from one set.
 public enum AtomicFile {
-    /// Writes `text` to `url` through a temporary file in the same folder, then renames it.
-    /// - Throws: `InputError` naming the path (see `write(_:)`).
+    /// Longest file or folder name most file systems accept, in UTF-8 bytes.
+    public static let maximumNameBytes = 255
+
+    /// Writes `text` to `url` through a temporary file in the same folder, then renames it
+    /// (rename(2) replaces the destination atomically).
+    /// - Throws: `InputError` naming the path when the folder cannot be made or the file written.
     public static func write(_ text: String, to url: URL) throws {
-        try write([(text, url)])
+        try prepareFolder(url.deletingLastPathComponent())
+        try checkName(url)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        do {
+            try Data(text.utf8).write(to: temporary)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw InputError(source: url.path, location: "", expected: "a writable output file",
+                             found: "one that cannot be written (no permission or no space)")
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw InputError(source: url.path, location: "", expected: "a writable output file", found: "one that cannot be replaced")
+        }
     }
 
-    /// Writes a set of files all or nothing: every file goes to a temporary name first, and only
-    /// when all are written are they renamed into place (rename(2) is atomic per file). Folders
-    /// are created as needed; nothing is renamed if any write fails.
-    /// - Throws: `InputError` naming the path: a folder that cannot be created (for instance
-    ///   because a file stands where a folder must be), a target that is a folder, or a file that
-    ///   cannot be written.
-    public static func write(_ files: [(text: String, url: URL)]) throws {
+    /// Replaces `folder` with a folder holding exactly `files`, as one set.
+    ///
+    /// The files are written into a hidden sibling `.NAME.partial-PID`; only when all are
+    /// written does that folder take `folder`'s place (the old folder is moved aside first and
+    /// removed after, or moved back if the swap fails). Partial folders left by an interrupted
+    /// run are removed on the next call.
+    /// - Throws: `InputError` naming the path when a folder cannot be made, a name is too long,
+    ///   or a file cannot be written; `folder` is then unchanged.
+    public static func replaceFolder(_ folder: URL, with files: [(name: String, text: String)]) throws {
         let manager = FileManager.default
-        var temporaries: [(temporary: URL, target: URL)] = []
-        func removeTemporaries() {
-            for (temporary, _) in temporaries { try? manager.removeItem(at: temporary) }
+        let parent = folder.deletingLastPathComponent()
+        try prepareFolder(parent)
+        try checkName(folder)
+        let name = folder.lastPathComponent
+        let pid = ProcessInfo.processInfo.processIdentifier
+        for stale in (try? manager.contentsOfDirectory(atPath: parent.path)) ?? []
+            where stale.hasPrefix(".\(name).partial-") || stale.hasPrefix(".\(name).previous-") {
+            try? manager.removeItem(at: parent.appendingPathComponent(stale))
         }
-        for (text, url) in files {
-            let folder = url.deletingLastPathComponent()
-            var isFolder: ObjCBool = false
-            if manager.fileExists(atPath: folder.path, isDirectory: &isFolder) {
-                guard isFolder.boolValue else {
-                    removeTemporaries()
-                    throw InputError(source: folder.path, location: "", expected: "a folder for the output files", found: "a file")
-                }
-            } else {
-                do {
-                    try manager.createDirectory(at: folder, withIntermediateDirectories: true)
-                } catch {
-                    removeTemporaries()
-                    throw InputError(source: folder.path, location: "", expected: "a folder that can be created",
-                                     found: "one that cannot (a file in the path, or no permission)")
-                }
+        let partial = parent.appendingPathComponent(".\(name).partial-\(pid)")
+        let previous = parent.appendingPathComponent(".\(name).previous-\(pid)")
+        do {
+            try manager.createDirectory(at: partial, withIntermediateDirectories: false)
+            for file in files {
+                try Data(file.text.utf8).write(to: partial.appendingPathComponent(file.name))
             }
-            if manager.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
-                removeTemporaries()
-                throw InputError(source: url.path, location: "", expected: "a file path to write", found: "a folder")
+        } catch {
+            try? manager.removeItem(at: partial)
+            throw InputError(source: parent.path, location: "", expected: "a folder where the report can be written",
+                             found: "one that cannot be written (no permission or no space)")
+        }
+        let hadFolder = manager.fileExists(atPath: folder.path)
+        if hadFolder, rename(folder.path, previous.path) != 0 {
+            try? manager.removeItem(at: partial)
+            throw InputError(source: folder.path, location: "", expected: "an output folder that can be replaced",
+                             found: "one that cannot be moved (permissions)")
+        }
+        guard rename(partial.path, folder.path) == 0 else {
+            if hadFolder { _ = rename(previous.path, folder.path) }
+            try? manager.removeItem(at: partial)
+            throw InputError(source: folder.path, location: "", expected: "an output folder that can be replaced",
+                             found: "one that cannot be")
+        }
+        if hadFolder { try? manager.removeItem(at: previous) }
+    }
+
+    /// Creates `folder` (and its parents) if needed and checks that it is a writable folder, so a
+    /// run can fail before it does any work rather than after.
+    /// - Throws: `InputError` naming the path: a file where a folder must be, a folder that cannot
+    ///   be created or written, or a name longer than `maximumNameBytes`.
+    public static func prepareFolder(_ folder: URL) throws {
+        let manager = FileManager.default
+        for component in folder.pathComponents where component.utf8.count > maximumNameBytes {
+            throw InputError(source: folder.path, location: "", expected: "folder names of at most \(maximumNameBytes) bytes",
+                             found: "one of \(component.utf8.count) bytes")
+        }
+        var isFolder: ObjCBool = false
+        if manager.fileExists(atPath: folder.path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw InputError(source: folder.path, location: "", expected: "a folder for the output", found: "a file")
             }
-            let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+        } else {
             do {
-                try Data(text.utf8).write(to: temporary)
+                try manager.createDirectory(at: folder, withIntermediateDirectories: true)
             } catch {
-                try? manager.removeItem(at: temporary)
-                removeTemporaries()
-                throw InputError(source: url.path, location: "", expected: "a writable output file",
-                                 found: "one that cannot be written (no permission or no space)")
+                throw InputError(source: folder.path, location: "", expected: "a folder that can be created",
+                                 found: "one that cannot (a file in the path, or no permission)")
             }
-            temporaries.append((temporary, url))
         }
-        for (temporary, target) in temporaries {
-            // rename(2) replaces the destination atomically on POSIX file systems.
-            guard rename(temporary.path, target.path) == 0 else {
-                removeTemporaries()
-                throw InputError(source: target.path, location: "", expected: "a writable output file",
-                                 found: "one that cannot be replaced")
-            }
+        guard manager.isWritableFile(atPath: folder.path) else {
+            throw InputError(source: folder.path, location: "", expected: "a writable folder", found: "one without write permission")
+        }
+    }
+
+    /// Throws if the last component of `url` is longer than `maximumNameBytes`.
+    public static func checkName(_ url: URL) throws {
+        let bytes = url.lastPathComponent.utf8.count
+        guard bytes <= maximumNameBytes else {
+            throw InputError(source: url.path, location: "", expected: "a name of at most \(maximumNameBytes) bytes",
+                             found: "one of \(bytes) bytes")
         }
     }
 }

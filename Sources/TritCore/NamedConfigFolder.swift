@@ -40,7 +40,7 @@ public struct NamedConfigFolder: Sendable {
         }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw InputError(source: option, location: "", expected: "a folder of \(kind) configs at \(folder.path)",
+            throw InputError(source: "command line", location: option, expected: "a folder of \(kind) configs at \(folder.path)",
                              found: "no such folder (check --configs)")
         }
         let available = names()
@@ -49,11 +49,11 @@ public struct NamedConfigFolder: Sendable {
         if matches.isEmpty, !wanted.isEmpty { matches = available.filter { NamedConfigFolder.normalized($0).contains(wanted) } }
         guard matches.count == 1, let match = matches.first else {
             if matches.isEmpty {
-                throw InputError(source: option, location: "",
+                throw InputError(source: "command line", location: option,
                                  expected: "a \(kind) name (\(available.joined(separator: ", "))) or a path to a .json file",
                                  found: "\"\(nameOrPath)\"")
             }
-            throw InputError(source: option, location: "", expected: "a name matching exactly one \(kind)",
+            throw InputError(source: "command line", location: option, expected: "a name matching exactly one \(kind)",
                              found: "\"\(nameOrPath)\", which matches \(matches.joined(separator: ", "))")
         }
         return (folder.appendingPathComponent(match + ".json"), match)

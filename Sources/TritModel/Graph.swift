@@ -98,9 +98,9 @@ public struct Graph: Sendable {
             }
             _ = try Checked.multiply(max(operations, bytes), 16, "counts")
         } catch {
-            throw InputError(source: model.name, location: phase.description,
+            throw InputError(source: model.sourceFile.isEmpty ? model.name : model.sourceFile, location: phase.description,
                              expected: "a step whose operation and byte counts fit in 64 bits",
-                             found: "a larger one (use fewer tokens, a smaller batch or a smaller model)")
+                             found: "a larger one (use fewer --prompt-tokens, a smaller --batch or a smaller model)")
         }
         return self
     }

@@ -16,6 +16,8 @@ public enum FFNActivation: String, CaseIterable, Sendable, Codable {
 public struct ModelConfig: Equatable, Sendable {
     /// Short name (the config file's stem), used in report folder names.
     public var name: String
+    /// The file the config was read from, as the user named it (for error messages).
+    public var sourceFile: String = ""
     /// Model width d (elements per token in the residual stream).
     public var hiddenSize: Int
     /// FFN width (gate/up output, down input).
@@ -115,7 +117,9 @@ extension ModelConfig {
     ///   zero, negative or over-`Limits` size, an unknown activation, or heads not divisible by KV heads.
     public static func load(huggingFace url: URL, name: String? = nil) throws -> ModelConfig {
         let reader = try JSONObjectReader.load(file: url)
-        return try parse(huggingFace: reader, name: name ?? url.deletingPathExtension().lastPathComponent)
+        var config = try parse(huggingFace: reader, name: name ?? url.deletingPathExtension().lastPathComponent)
+        config.sourceFile = url.path
+        return config
     }
 
     /// Parses an already-read `config.json` object (see `load(huggingFace:name:)`).

@@ -25,7 +25,7 @@ final class GPUConfigLoaderTests: XCTestCase {
     func testUnknownGPUNameListsAvailableNames() {
         XCTAssertThrowsError(try GPUTestFixtures.catalog.load("b200")) { error in
             let text = String(describing: error)
-            XCTAssertTrue(text.hasPrefix("--gpu"), text)
+            XCTAssertTrue(text.hasPrefix("command line: --gpu:"), text)
             XCTAssertTrue(text.contains("h200-sxm") && text.contains("a100-80gb-sxm"), text)
             XCTAssertTrue(text.contains("\"b200\""), text)
         }

@@ -162,15 +162,35 @@ final class BadInputTests: XCTestCase {
         assertInputError(run(["--chip", url.path, "--prompt-tokens", "16", "--generate-tokens", "1"]), mentions: ["cycle"])
     }
 
-    func testOutputSetIsAllOrNothing() throws {
+    /// The report folder is replaced as one set: whatever stood in it before (here a stray folder
+    /// named like an output file) is gone, and exactly the three new files are there.
+    func testReportFolderIsReplacedAsOneSet() throws {
         let out = scratch.appendingPathComponent("out")
         let folder = out.appendingPathComponent("bitnet-b1.58-2B-4T__edge-lpddr5x__h200-sxm")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("summary.json"), withIntermediateDirectories: true)
-        let result = run([])
+        try FileManager.default.createDirectory(at: out.appendingPathComponent(".bitnet-b1.58-2B-4T__edge-lpddr5x__h200-sxm.partial-1"),
+                                                withIntermediateDirectories: true)
+        let result = run(["--generate-tokens", "1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
+                       ["layers.csv", "report.md", "summary.json"])
+        var isFolder: ObjCBool = false
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("summary.json").path, isDirectory: &isFolder))
+        XCTAssertFalse(isFolder.boolValue)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [folder.lastPathComponent],
+                       "partial folders of interrupted runs are cleaned up")
+    }
+
+    /// An unusable output location is found before the chip is simulated, not after.
+    func testUnusableOutputFolderFailsBeforeSimulating() throws {
+        let file = scratch.appendingPathComponent("a-file")
+        try "x".write(to: file, atomically: true, encoding: .utf8)
+        let start = Date()
+        let result = ToolRun(["run", "--configs", RepositoryPaths.configs.path, "--out", file.path])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.stderrLines.count, 1, result.stderr)
-        XCTAssertTrue(result.stderr.contains("summary.json"), result.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["summary.json"], "no other file written")
+        XCTAssertTrue(result.stderr.contains(file.path), result.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2, "refused without simulating")
     }
 
     func testConfigsFolderWithoutChipsIsNamed() throws {

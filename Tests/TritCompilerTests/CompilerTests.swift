@@ -62,7 +62,7 @@ import TritTestSupport
         #expect((counts.max() ?? 0) - (counts.min() ?? 0) <= 60)
         #expect(counts.reduce(0, +) == 16_200)
         // Few tiles, many arrays: a 3 × 10-tile layer keeps 30 of 32 arrays busy, one tile each.
-        let split = LoweringContext.tileAssignment(rowBlocks: 10, columnBlocks: 3, arrays: 32)
+        let split = TileAssignment.tiles(rowBlocks: 10, columnBlocks: 3, arrays: 32)
         #expect(split.filter { !$0.isEmpty }.count == 30)
         #expect(split.allSatisfy { $0.count <= 1 })
     }

@@ -93,7 +93,8 @@ import TritTestSupport
             _ = try catalog.load("gpt-5")
             Issue.record("loaded an unknown model")
         } catch let error as InputError {
-            #expect(error.source == "--model")
+            #expect(error.source == "command line")
+            #expect(error.location == "--model")
             #expect(error.expected.contains("bitnet-b1.58-2B-4T"))
         }
         do {

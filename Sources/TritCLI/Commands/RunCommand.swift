@@ -1,4 +1,5 @@
 import Foundation
+import TritCore
 import TritReport
 
 /// `tritsim run`: compare the chip and the GPU on one model (prefill, then decode), write the
@@ -47,9 +48,12 @@ struct RunCommand: Subcommand {
                                     currentDirectory: context.currentDirectory,
                                     executableLocations: context.executableLocations)
         let configs = try locator.locate()
-        let report = try RunPipeline.execute(options, configs: configs)
-
         let outputRoot = URL(fileURLWithPath: options.outputFolder, isDirectory: true, relativeTo: context.currentDirectory)
+        let report = try RunPipeline.execute(options, configs: configs) { folderName in
+            try AtomicFile.prepareFolder(outputRoot)
+            try AtomicFile.checkName(outputRoot.appendingPathComponent(folderName))
+        }
+
         let written = try report.write(to: outputRoot.appendingPathComponent(report.folderName, isDirectory: true))
         // Paths as the user would type them: relative to their --out when --out was relative.
         let shownFolder = (options.outputFolder.hasSuffix("/") ? options.outputFolder : options.outputFolder + "/")

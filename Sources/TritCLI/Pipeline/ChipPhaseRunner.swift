@@ -5,9 +5,10 @@ import TritModel
 import TritSim
 
 /// One simulated step on the chip, and what it cost.
+/// The program itself is not kept: a run holds one program at a time.
 struct ChipStep {
     let chip: ResolvedChip
-    let compiled: CompiledProgram
+    let plan: MemoryPlan
     let statistics: SimulationStatistics
     let energy: EnergyBreakdown
 }
@@ -50,8 +51,8 @@ struct ChipPhase {
 
     /// Per layer category: seconds of its busiest resource (`bottleneckCyclesByTag`), dynamic
     /// joules, DRAM bytes.
-    func byCategory() -> [LayerCategory: (seconds: Double, joules: Double, dramBytes: Int64)] {
-        var result: [LayerCategory: (seconds: Double, joules: Double, dramBytes: Int64)] = [:]
+    func byCategory() -> [LayerCategory: (seconds: Double, joules: Double, dramBytes: Double)] {
+        var result: [LayerCategory: (seconds: Double, joules: Double, dramBytes: Double)] = [:]
         for (step, weight) in steps {
             let s = step.statistics
             for (index, name) in s.tags.enumerated() {
@@ -61,7 +62,7 @@ struct ChipPhase {
                 var entry = result[category] ?? (0, 0, 0)
                 entry.seconds += step.chip.seconds(s.bottleneckCyclesByTag[index]) * weight
                 entry.joules += joules * weight
-                entry.dramBytes += Int64((Double(counters.dramReadBytes + counters.dramWriteBytes) * weight).rounded())
+                entry.dramBytes += Double(counters.dramReadBytes + counters.dramWriteBytes) * weight
                 result[category] = entry
             }
         }
@@ -76,7 +77,7 @@ struct ChipPhaseRunner {
     func step(_ graph: Graph) throws -> ChipStep {
         let compiled = try Compiler(chip: chip).compile(graph)
         let statistics = try Engine(chip: chip).run(compiled.program)
-        return ChipStep(chip: chip, compiled: compiled, statistics: statistics,
+        return ChipStep(chip: chip, plan: compiled.plan, statistics: statistics,
                         energy: EnergyModel.energy(of: statistics.counters, on: chip, seconds: statistics.seconds))
     }
 

@@ -13,10 +13,14 @@ public enum RunPipeline {
     /// - Parameters:
     ///   - options: validated `tritsim run` options.
     ///   - configs: the folder holding `models/`, `chips/`, `gpus/`, `technology/`.
+    ///   - beforeSimulating: called with the report's folder name once every cheap check has
+    ///     passed and before the chip is simulated, so the caller can check the output location
+    ///     while failing is still free.
     /// - Throws: `InputError` for configs that cannot be found or read, a step the model does not
     ///   allow (prompt + generated tokens beyond its context), or a model that does not fit the
     ///   chip or the GPU.
-    public static func execute(_ options: RunOptions, configs: URL) throws -> ComparisonReport {
+    public static func execute(_ options: RunOptions, configs: URL,
+                               beforeSimulating: (_ folderName: String) throws -> Void = { _ in }) throws -> ComparisonReport {
         let model = try ModelCatalog(folder: configs.appendingPathComponent("models")).load(options.model)
         let chip = try ChipCatalog(folder: configs.appendingPathComponent("chips"),
                                    technologyFolder: configs.appendingPathComponent("technology")).load(options.chip)
@@ -38,12 +42,13 @@ public enum RunPipeline {
         let gpuDecode = try gpuRunner.run(decodeSteps)
         let chipRunner = ChipPhaseRunner(chip: chip)
         try chipRunner.preflight([prefillSteps, decodeSteps])
+        try beforeSimulating(ComparisonReport.folderName(modelName: model.name, chipName: chip.config.name, gpuName: gpu.id))
         let chipPrefill = try chipRunner.run(prefillSteps)
         let chipDecode = try chipRunner.run(decodeSteps)
 
         let prefill = PhaseComparison(
             phase: "prefill",
-            detail: "\(options.promptTokens) prompt tokens" + (options.batch > 1 ? " × \(options.batch) prompts" : ""),
+            detail: Self.count(options.promptTokens, "prompt token") + (options.batch > 1 ? " × \(options.batch) prompts" : ""),
             chip: result(seconds: chipPrefill.totalSeconds, latency: chipPrefill.totalSeconds / Double(options.batch),
                          tokens: chipPrefill.tokens, breakdown: chipPrefill.energy.components),
             gpu: result(seconds: gpuPrefill.totalSeconds, latency: gpuPrefill.totalSeconds / Double(options.batch),
@@ -52,7 +57,8 @@ public enum RunPipeline {
         let steps = Double(options.generateTokens)
         let decode = PhaseComparison(
             phase: "decode",
-            detail: "\(options.generateTokens) tokens, batch \(options.batch), context \(options.promptTokens)→\(positions - 1)",
+            detail: "\(Self.count(options.generateTokens, "token")), batch \(options.batch), "
+                + (options.generateTokens == 1 ? "context \(options.promptTokens)" : "context \(options.promptTokens)→\(positions - 1)"),
             chip: result(seconds: chipDecode.totalSeconds, latency: chipDecode.totalSeconds / steps, tokens: chipDecode.tokens,
                          breakdown: chipDecode.energy.components),
             gpu: result(seconds: gpuDecode.totalSeconds, latency: gpuDecode.totalSeconds / steps, tokens: gpuDecode.tokens,
@@ -71,7 +77,7 @@ public enum RunPipeline {
             }
         }
 
-        let plan = chipPrefill.steps[0].step.compiled.plan
+        let plan = chipPrefill.steps[0].step.plan
         for phase in [prefill, decode] {
             for (platform, result) in [("chip", phase.chip), ("GPU", phase.gpu)] {
                 let numbers = [result.latencySeconds, result.tokensPerSecond, result.joulesPerToken, result.totalJoules]
@@ -86,7 +92,7 @@ public enum RunPipeline {
             title: "\(model.name) on \(chip.config.name) vs \(gpu.name) (FP16)",
             modelName: model.name, chipName: chip.config.name, gpuName: gpu.id,
             settings: [("GPU model", "\(gpu.name), FP16, CUDA-graph execution"),
-                       ("chip arrays", "\(chip.config.ternaryArray.count) × \(chip.config.ternaryArray.rows)×\(chip.config.ternaryArray.columns) ternary (\(Units.significant(chip.peakTernaryOpsPerSecond / 1e12)) TOPS) at \(Units.significant(chip.config.clockHz / 1e9)) GHz, \(chip.technology.node)"),
+                       ("chip arrays", "\(chip.config.ternaryArray.count) × \(chip.config.ternaryArray.rows)×\(chip.config.ternaryArray.columns) ternary (\(Units.prefixed(chip.peakTernaryOpsPerSecond, unit: "OPS")) peak) at \(Units.prefixed(chip.config.clockHz, unit: "Hz")), \(chip.technology.node)"),
                        ("chip SRAM", "\(Units.bytes(chip.config.sram.weightBufferBytes)) weights, \(Units.bytes(chip.config.sram.activationBufferBytes)) activations, \(Units.bytes(chip.config.sram.kvBufferBytes)) KV"),
                        ("chip memory", "\(chip.config.offChipMemory.type.rawValue), \(Units.bytes(chip.config.offChipMemory.peakBandwidthBytesPerSecond))/s peak × \(Units.percent(chip.config.offChipMemory.efficiency)) achievable, \(Units.significant(chip.config.offChipMemory.energyPicojoulesPerBit)) pJ/bit"),
                        ("prompt tokens", String(options.promptTokens)), ("generate tokens", String(options.generateTokens)),
@@ -97,6 +103,9 @@ public enum RunPipeline {
             notes: notes(options: options, chip: chip, prefillChunks: plan.chunks, chunkTokens: plan.chunkTokens),
             resolvedConfigs: ["model": ConfigEcho.json(model), "chip": ConfigEcho.json(chip), "gpu": ConfigEcho.json(gpu)])
     }
+
+    /// `1 token`, `128 tokens`.
+    private static func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
 
     private static func result(seconds: Double, latency: Double, tokens: Int, breakdown: [String: Double]) -> PlatformPhaseResult {
         let joules = breakdown.sumInKeyOrder

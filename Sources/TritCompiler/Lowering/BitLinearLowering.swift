@@ -10,77 +10,19 @@ import TritModel
 /// accumulates int32 partial sums over consecutive tiles of one column block; a column block
 /// whose tiles fall on p arrays leaves p partial sums, which the vector unit adds ((p − 1) ×
 /// tokens × columns int32 adds) when it dequantises (× γ / s) the block, as soon as the block's
-/// last tile is done. Tiles stream in chunks holding the next tile of every array, so one DMA
-/// feeds all arrays at once.
-///
-/// Spreading a layer over more arrays shortens the array time but leaves more partial sums for
-/// the vector unit to add, so the compiler tries k = count, count/2, count/4, … arrays and keeps
-/// the k whose estimated time max(busiest array, vector reduction + dequantisation) is lowest
-/// (ties go to more arrays). A chip with twice the arrays has every choice of the smaller chip
-/// and more, so it is never planned slower.
+/// last tile is done. Tiles stream in chunks holding the next tile of every busy array, so one
+/// DMA feeds all arrays at once.
+/// How tiles are spread over the arrays: `TileAssignment`.
 extension LoweringContext {
-    /// The tile assignment over the best number of arrays for this layer (see the type comment).
-    func chooseAssignment(rowBlocks: Int, columnBlocks: Int, tokens: Int, inFeatures: Int, outFeatures: Int)
-        -> [[(row: Int, column: Int)]] {
-        let count = arrays.count
-        let rows = chip.config.ternaryArray.rows
-        let columns = chip.config.ternaryArray.columns
-        let loadBytesPerCycle = Int64(chip.config.ternaryArray.weightLoadBytesPerCycle)
-        let lanes = Int64(chip.config.vectorUnit.lanes)
-        let sramBytesPerCycle = Int64(chip.config.sram.bytesPerCycle)
-        let bits = chip.config.weightFormat.bitsPerWeight
-        var best: (cycles: Int64, tiles: [[(row: Int, column: Int)]])? = nil
-        var used = count
-        while used >= 1 {
-            let tiles = LoweringContext.tileAssignment(rowBlocks: rowBlocks, columnBlocks: columnBlocks, arrays: used)
-            var arrayCycles: Int64 = 0
-            var partials = Array(repeating: Int64(0), count: columnBlocks)
-            for list in tiles {
-                var cycles: Int64 = 0
-                for (position, tile) in list.enumerated() {
-                    let r = min(rows, inFeatures - tile.row * rows)
-                    let c = min(columns, outFeatures - tile.column * columns)
-                    let bytes = Int64((Double(r * c) * bits / 8).rounded(.up))
-                    cycles += ceilDiv(bytes, loadBytesPerCycle) + Int64(tokens) + chip.arrayPipelineDepthCycles
-                    if position + 1 == list.count || list[position + 1].column != tile.column { partials[tile.column] += 1 }
-                }
-                arrayCycles = max(arrayCycles, cycles)
-            }
-            var vectorCycles: Int64 = 0
-            for column in 0..<columnBlocks {
-                let sums = Int64(tokens) * Int64(min(columns, outFeatures - column * columns))
-                vectorCycles += max(ceilDiv(partials[column] * sums, lanes),
-                                    ceilDiv((4 * partials[column] + Int64(precision.linearOutputBytes)) * sums, sramBytesPerCycle))
-            }
-            let estimate = max(arrayCycles, vectorCycles)
-            if best == nil || estimate < (best?.cycles ?? 0) {
-                best = (estimate, tiles + Array(repeating: [], count: count - used))
-            }
-            used /= 2
-        }
-        return best?.tiles ?? LoweringContext.tileAssignment(rowBlocks: rowBlocks, columnBlocks: columnBlocks, arrays: count)
-    }
-
-    /// The tiles (row block, column block) each array computes, in order.
-    static func tileAssignment(rowBlocks: Int, columnBlocks: Int, arrays count: Int) -> [[(row: Int, column: Int)]] {
-        let total = rowBlocks * columnBlocks
-        var tiles = Array(repeating: [(row: Int, column: Int)](), count: count)
-        for index in 0..<total {
-            tiles[index * count / total].append((row: index % rowBlocks, column: index / rowBlocks))
-        }
-        return tiles
-    }
-
     mutating func lowerBitLinear(_ node: GraphNode, tokens: Int, inFeatures: Int, outFeatures: Int) -> TokenID? {
         let tag = LoweringContext.tag(node.category)
         let rows = chip.config.ternaryArray.rows
         let columns = chip.config.ternaryArray.columns
-        let count = arrays.count
         let key = AssignmentKey(inFeatures: inFeatures, outFeatures: outFeatures, tokens: tokens)
-        let assignment = assignments[key] ?? chooseAssignment(
-            rowBlocks: ceilDiv(inFeatures, rows), columnBlocks: ceilDiv(outFeatures, columns),
-            tokens: tokens, inFeatures: inFeatures, outFeatures: outFeatures)
+        let assignment = assignments[key] ?? TileAssignment.choose(chip: chip, precision: precision, tokens: tokens,
+                                                                   inFeatures: inFeatures, outFeatures: outFeatures)
         assignments[key] = assignment
+        let busyArrays = assignment.indices.filter { !assignment[$0].isEmpty }
         let steps = assignment.map(\.count).max() ?? 0
         let inputs = inputTokens(node)
         let bits = chip.config.weightFormat.bitsPerWeight
@@ -99,7 +41,7 @@ extension LoweringContext {
         var finishing: [[TokenID]] = Array(repeating: [], count: pendingTiles.count)
         var dequantized: TokenID? = nil
         for step in 0..<steps {
-            let busy = (0..<count).filter { step < assignment[$0].count }
+            let busy = busyArrays.filter { step < assignment[$0].count }
             let chunkBytes = busy.reduce(Int64(0)) { $0 + shape(assignment[$1][step]).bytes }
             let chunk = loadWeightChunk(bytes: chunkBytes, stream: .ternaryWeights, tag: tag)
             var offset: Int64 = 0

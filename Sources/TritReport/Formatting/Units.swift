@@ -48,7 +48,7 @@ public enum Units {
     /// Ratios of 1000 and more print as whole numbers (`"1234×"`).
     public static func ratio(_ value: Double) -> String {
         guard value.isFinite else { return notAvailable }
-        if abs(value) >= 1000 { return "\(fixed(value, decimals: 0))×" }
+        if abs(value) >= 1000 && abs(value) < 1e6 { return "\(fixed(value, decimals: 0))×" }
         return "\(significant(value))×"
     }
 
@@ -68,11 +68,14 @@ public enum Units {
     /// Text shown for values that cannot be formatted (NaN, infinities).
     public static let notAvailable = "n/a"
 
-    /// `value` with three significant digits and no prefix, e.g. `significant(0.04236) == "0.0424"`.
+    /// `value` with three significant digits and no prefix, e.g. `significant(0.04236) == "0.0424"`;
+    /// in scientific form outside 0.0001 ..< 1,000,000 (`significant(2.07e22) == "2.07e+22"`).
     public static func significant(_ value: Double) -> String {
         guard value.isFinite else { return notAvailable }
         if value == 0 { return "0" }
         let rounded = roundedToSignificant(value)
+        let power = decade(of: rounded)
+        if power >= 6 || power < -4 { return scientific(rounded) }
         return fixed(rounded, decimals: max(0, 2 - decade(of: rounded)))
     }
 
@@ -82,10 +85,14 @@ public enum Units {
         (-12, "p"), (-9, "n"), (-6, "µ"), (-3, "m"), (0, ""), (3, "k"), (6, "M"), (9, "G"), (12, "T"), (15, "P"),
     ]
 
-    /// `value` with the SI prefix that puts the mantissa in `1 ..< 1000`, then `unit`.
-    private static func prefixed(_ value: Double, unit: String) -> String {
+    /// `value` with the SI prefix that puts the mantissa in `1 ..< 1000`, then `unit`
+    /// (`prefixed(5.24e14, unit: "OPS") == "524 TOPS"`).
+    public static func prefixed(_ value: Double, unit: String) -> String {
         guard value.isFinite else { return notAvailable }
         if value == 0 { return "0 \(unit)" }
+        let power = decade(of: roundedToSignificant(value))
+        // Beyond the prefix table (below pico, from a thousand peta up): plain scientific form.
+        if power < -12 || power >= 18 { return "\(scientific(roundedToSignificant(value))) \(unit)" }
         let (mantissa, exponent) = normalized(value)
         let prefix = prefixes.first { $0.exponent == exponent }?.symbol
         guard let prefix else { return "\(significant(value)) \(unit)" }
@@ -99,6 +106,11 @@ public enum Units {
         var exponent = Int((Double(decade(of: rounded)) / 3).rounded(.down)) * 3
         exponent = min(15, max(-12, exponent))
         return (rounded / pow(10, Double(exponent)), exponent)
+    }
+
+    /// Three significant digits in C `%.2e` form (`2.07e+22`), the same on every machine.
+    private static func scientific(_ value: Double) -> String {
+        String(format: "%.2e", value)
     }
 
     /// `value` rounded to three significant digits, ties away from zero.

@@ -10,14 +10,14 @@ public struct LayerRow: Sendable, Equatable {
     /// Chip energy spent in this category over the whole phase, in joules.
     public var chipJoules: Double
     /// Bytes the chip moved to or from off-chip memory for this category over the whole phase.
-    public var chipDRAMBytes: Int64
+    public var chipDRAMBytes: Double
     /// GPU time spent in this category over the whole phase, in seconds.
     public var gpuSeconds: Double
     /// GPU energy spent in this category over the whole phase, in joules.
     public var gpuJoules: Double
 
     /// Creates a row; see the properties for units.
-    public init(phase: String, category: String, chipSeconds: Double, chipJoules: Double, chipDRAMBytes: Int64,
+    public init(phase: String, category: String, chipSeconds: Double, chipJoules: Double, chipDRAMBytes: Double,
                 gpuSeconds: Double, gpuJoules: Double) {
         self.phase = phase
         self.category = category

@@ -16,7 +16,7 @@ extension ComparisonReport {
         var table = CSVTable(header: Self.layersCSVHeader)
         for row in layers {
             table.append([row.phase, row.category, Self.number(row.chipSeconds), Self.number(row.chipJoules),
-                          String(row.chipDRAMBytes), Self.number(row.gpuSeconds), Self.number(row.gpuJoules)])
+                          Self.number(row.chipDRAMBytes), Self.number(row.gpuSeconds), Self.number(row.gpuJoules)])
         }
         return table.render()
     }

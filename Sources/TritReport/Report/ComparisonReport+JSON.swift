@@ -69,7 +69,7 @@ extension ComparisonReport {
             "category": .string(row.category),
             "chipSeconds": .double(row.chipSeconds),
             "chipJoules": .double(row.chipJoules),
-            "chipDRAMBytes": .int(row.chipDRAMBytes),
+            "chipDRAMBytes": .double(row.chipDRAMBytes),
             "gpuSeconds": .double(row.gpuSeconds),
             "gpuJoules": .double(row.gpuJoules),
         ])

@@ -43,5 +43,10 @@ public struct ComparisonReport: Sendable {
     }
 
     /// The report's folder name inside the output folder: `<model>__<chip>__<gpu>`.
-    public var folderName: String { "\(modelName)__\(chipName)__\(gpuName)" }
+    public var folderName: String { Self.folderName(modelName: modelName, chipName: chipName, gpuName: gpuName) }
+
+    /// `<model>__<chip>__<gpu>`: the report folder of a run, known before the run is simulated.
+    public static func folderName(modelName: String, chipName: String, gpuName: String) -> String {
+        "\(modelName)__\(chipName)__\(gpuName)"
+    }
 }

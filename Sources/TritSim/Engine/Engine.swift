@@ -25,7 +25,7 @@ public struct Engine: Sendable {
     /// Runs `program` to completion.
     /// - Throws: `InputError` (source `program`) if an instruction names a unit or token outside
     ///   the program, or if the program cannot finish because a wait is never signalled;
-    ///   `InputError` (source `simulation`) if the run exceeds `maximumCycles`.
+    ///   `InputError` naming the chip file if the run exceeds `maximumCycles`.
     public func run(_ program: Program) throws -> SimulationStatistics {
         var state = try ExecutionState(program: program, chip: chip)
         state.start()

@@ -17,6 +17,7 @@ struct ExecutionState {
     var lastCompletion: Int64 = 0
     var executed = 0
     var exceededMaximumCycles = false
+    let chipSource: String
 
     var dram: DRAMChannel
     let arrayTiming: TernaryArrayTiming
@@ -34,6 +35,7 @@ struct ExecutionState {
 
     init(program: Program, chip: ResolvedChip) throws {
         self.program = program
+        chipSource = chip.config.sourceFile.isEmpty ? "chip \(chip.config.name)" : chip.config.sourceFile
         let unitCount = program.units.count
         var queues = Array(repeating: [Int32](), count: unitCount)
         var producerIsDMA = Array(repeating: false, count: program.tokenCount)
@@ -185,8 +187,8 @@ struct ExecutionState {
 
     func finish() throws -> SimulationStatistics {
         if exceededMaximumCycles {
-            throw InputError(source: "simulation", location: "cycle count",
-                             expected: "a step shorter than 2^50 cycles", found: "a longer one at \(now) cycles (check the chip's clockHz, bandwidths and throughputs)")
+            throw InputError(source: chipSource, location: "clockHz, bandwidths and throughputs",
+                             expected: "a step shorter than 2^50 cycles", found: "a longer one (past cycle \(now))")
         }
         if executed < program.instructions.count {
             let stuck = (0..<queues.count).first { queuePosition[$0] < queues[$0].count } ?? 0

@@ -1,0 +1,70 @@
+import TritChip
+import TritCore
+import TritModel
+
+/// How a BitLinear's tiles are spread over the ternary arrays.
+///
+/// The ⌈in / rows⌉ × ⌈out / columns⌉ tiles are listed column block by column block (row blocks
+/// inner) and cut into k contiguous, equal (±1) runs, one per array used. Spreading a layer over
+/// more arrays shortens the array time but leaves more partial sums for the vector unit to add,
+/// so k = count, count/2, count/4, … are tried and the k whose estimated time
+/// max(busiest array, vector reduction + dequantisation) is lowest is kept (ties go to more
+/// arrays). A chip with twice the arrays has every choice of the smaller chip and more, so it is
+/// never planned slower.
+enum TileAssignment {
+    /// The tiles each of the chip's arrays computes for a [tokens × in] × [out × in]ᵀ BitLinear,
+    /// over the best number of arrays (see the type comment); unused arrays get no tiles.
+    static func choose(chip: ResolvedChip, precision: Precision, tokens: Int, inFeatures: Int, outFeatures: Int)
+        -> [[(row: Int, column: Int)]] {
+        let count = chip.config.ternaryArray.count
+        let rowBlocks = ceilDiv(inFeatures, chip.config.ternaryArray.rows)
+        let columnBlocks = ceilDiv(outFeatures, chip.config.ternaryArray.columns)
+        let rows = chip.config.ternaryArray.rows
+        let columns = chip.config.ternaryArray.columns
+        let loadBytesPerCycle = Int64(chip.config.ternaryArray.weightLoadBytesPerCycle)
+        let lanes = Int64(chip.config.vectorUnit.lanes)
+        let sramBytesPerCycle = Int64(chip.config.sram.bytesPerCycle)
+        let bits = chip.config.weightFormat.bitsPerWeight
+        var best: (cycles: Int64, tiles: [[(row: Int, column: Int)]])? = nil
+        var used = count
+        while used >= 1 {
+            let tiles = TileAssignment.tiles(rowBlocks: rowBlocks, columnBlocks: columnBlocks, arrays: used)
+            var arrayCycles: Int64 = 0
+            var partials = Array(repeating: Int64(0), count: columnBlocks)
+            for list in tiles {
+                var cycles: Int64 = 0
+                for (position, tile) in list.enumerated() {
+                    let r = min(rows, inFeatures - tile.row * rows)
+                    let c = min(columns, outFeatures - tile.column * columns)
+                    let bytes = Int64((Double(r * c) * bits / 8).rounded(.up))
+                    cycles += ceilDiv(bytes, loadBytesPerCycle) + Int64(tokens) + chip.arrayPipelineDepthCycles
+                    if position + 1 == list.count || list[position + 1].column != tile.column { partials[tile.column] += 1 }
+                }
+                arrayCycles = max(arrayCycles, cycles)
+            }
+            var vectorCycles: Int64 = 0
+            for column in 0..<columnBlocks {
+                let sums = Int64(tokens) * Int64(min(columns, outFeatures - column * columns))
+                vectorCycles += max(ceilDiv(partials[column] * sums, lanes),
+                                    ceilDiv((4 * partials[column] + Int64(precision.linearOutputBytes)) * sums, sramBytesPerCycle))
+            }
+            let estimate = max(arrayCycles, vectorCycles)
+            if best == nil || estimate < (best?.cycles ?? 0) {
+                best = (estimate, tiles + Array(repeating: [], count: count - used))
+            }
+            used /= 2
+        }
+        return best?.tiles ?? TileAssignment.tiles(rowBlocks: rowBlocks, columnBlocks: columnBlocks, arrays: count)
+    }
+
+    /// The tiles (row block, column block) each array computes, in order.
+    static func tiles(rowBlocks: Int, columnBlocks: Int, arrays count: Int) -> [[(row: Int, column: Int)]] {
+        let total = rowBlocks * columnBlocks
+        var tiles = Array(repeating: [(row: Int, column: Int)](), count: count)
+        for index in 0..<total {
+            tiles[index * count / total].append((row: index % rowBlocks, column: index / rowBlocks))
+        }
+        return tiles
+    }
+
+}
