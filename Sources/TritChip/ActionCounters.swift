@@ -34,19 +34,4 @@ public struct ActionCounters: Equatable, Sendable {
         dramReadBytes += other.dramReadBytes
         dramWriteBytes += other.dramWriteBytes
     }
-
-    /// Each counter multiplied by `factor` (to scale one simulated step to many).
-    public func scaled(by factor: Int64) -> ActionCounters {
-        var c = ActionCounters()
-        c.ternaryAdds = ternaryAdds * factor
-        c.int32Adds = int32Adds * factor
-        c.fp16MACs = fp16MACs * factor
-        c.vectorOps = vectorOps * factor
-        c.specialFunctionOps = specialFunctionOps * factor
-        c.sramReadBytes = sramReadBytes * factor
-        c.sramWriteBytes = sramWriteBytes * factor
-        c.dramReadBytes = dramReadBytes * factor
-        c.dramWriteBytes = dramWriteBytes * factor
-        return c
-    }
 }

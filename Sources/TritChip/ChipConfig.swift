@@ -79,8 +79,6 @@ public struct ChipConfig: Equatable, Sendable {
         public var kvBufferBytes: Int64
         /// SRAM bandwidth available to the vector and attention units, bytes per cycle.
         public var bytesPerCycle: Int
-        /// Total bytes.
-        public var totalBytes: Int64 { weightBufferBytes + activationBufferBytes + kvBufferBytes }
     }
 
     /// Off-chip memory.

@@ -40,11 +40,6 @@ public struct ResolvedChip: Equatable, Sendable {
         config.offChipMemory.peakBandwidthBytesPerSecond * config.offChipMemory.efficiency / config.clockHz
     }
 
-    /// Peak DRAM bytes per chip cycle (no efficiency).
-    public var dramPeakBytesPerCycle: Double {
-        config.offChipMemory.peakBandwidthBytesPerSecond / config.clockHz
-    }
-
     /// DRAM access latency in chip cycles, rounded up.
     ///
     /// Computed as ns × (clock in GHz) so that round numbers stay exact (100 ns at 1 GHz is 100

@@ -83,12 +83,6 @@ public struct JSONObjectReader {
         try parseInt(key, try required(key, describe(range)), range)
     }
 
-    /// An optional integer; `nil` when the key is absent or `null`.
-    public func optionalInt(_ key: String, in range: ClosedRange<Int64> = Int64.min...Int64.max) throws -> Int64? {
-        guard let value = value(key), value != .null else { return nil }
-        return try parseInt(key, value, range)
-    }
-
     /// A required positive integer, as `Int`.
     public func positiveInt(_ key: String) throws -> Int {
         Int(try int(key, in: 1...Int64(Int32.max) * 1024))
@@ -128,11 +122,6 @@ public struct JSONObjectReader {
     /// A required number > 0.
     public func positiveDouble(_ key: String) throws -> Double {
         try double(key, in: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, describing: "a number > 0")
-    }
-
-    /// A required number ≥ 0.
-    public func nonNegativeDouble(_ key: String) throws -> Double {
-        try double(key, in: 0...Double.greatestFiniteMagnitude, describing: "a number ≥ 0")
     }
 
     /// An optional number; `nil` when absent or `null`.
@@ -203,12 +192,5 @@ public struct JSONObjectReader {
     public func object(_ key: String) throws -> JSONObjectReader {
         let value = try required(key, "an object")
         return try JSONObjectReader(value, source: source, path: fieldPath(key))
-    }
-
-    /// A required array of nested objects.
-    public func objects(_ key: String) throws -> [JSONObjectReader] {
-        let value = try required(key, "an array of objects")
-        guard case .array(let items) = value else { throw error(key, expected: "an array of objects", found: value.summary) }
-        return try items.enumerated().map { try JSONObjectReader($1, source: source, path: "\(fieldPath(key))[\($0)]") }
     }
 }
