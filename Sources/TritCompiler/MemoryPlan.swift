@@ -41,6 +41,17 @@ public struct MemoryPlan: Equatable, Sendable {
     /// Base of the KV buffer.
     public var kvBufferBase: Int64 = 0
 
+    /// Bytes of one key row and one value row of every KV head.
+    public static func kvRowBytes(kvHeads: Int, headDim: Int, precision: Precision) -> Int64 {
+        2 * precision.kvBytes(Int64(kvHeads) * Int64(headDim))
+    }
+
+    /// Key rows per attention block: as many as fit one KV slot together with their score tile
+    /// (`queriesPerSequence` × `heads` scores per key row); at least one.
+    public func attentionRowsPerBlock(kvRowBytes: Int64, queriesPerSequence: Int64, heads: Int, precision: Precision) -> Int64 {
+        max(1, kvBlockBytes / (kvRowBytes + queriesPerSequence * Int64(heads) * Int64(precision.activationBytes)))
+    }
+
     /// Plans `graph` on `chip`.
     /// - Throws: `InputError` naming the chip and the SRAM or memory field when a weight chunk,
     ///   one token's activations, or one KV row does not fit, or when weights plus KV cache exceed
@@ -69,14 +80,24 @@ public struct MemoryPlan: Equatable, Sendable {
                              found: "\(c.sram.activationBufferBytes) bytes")
         }
         let tokens = graph.phase.tokensPerStep
-        let chunkTokens = Int(min(Int64(tokens), fitting))
-        let kvRowBytes = 2 * precision.kvBytes(Int64(m.kvWidth))
+        let kvRowBytes = kvRowBytes(kvHeads: m.kvHeads, headDim: m.headDim, precision: precision)
         let kvBlock = c.sram.kvBufferBytes / 2
-        guard kvBlock >= kvRowBytes else {
+        // A KV slot holds a block of key rows and its score tile (every query of the block's
+        // sequence × heads): in prefill the queries are the chunk's tokens, so the slot also
+        // bounds the chunk.
+        let scoreBytesPerQuery = Int64(m.attentionHeads) * Int64(precision.activationBytes)
+        let queriesFitting: Int64
+        if case .prefill = graph.phase {
+            queriesFitting = (kvBlock - kvRowBytes) / scoreBytesPerQuery
+        } else {
+            queriesFitting = kvBlock >= kvRowBytes + scoreBytesPerQuery ? Int64(tokens) : 0
+        }
+        guard queriesFitting >= 1 else {
             throw InputError(source: source, location: "sram.kvBufferBytes",
-                             expected: "at least \(2 * kvRowBytes) bytes (two slots of one key+value row of \(m.name))",
+                             expected: "at least \(2 * (kvRowBytes + scoreBytesPerQuery)) bytes (two slots of one key+value row of \(m.name) and its scores)",
                              found: "\(c.sram.kvBufferBytes) bytes")
         }
+        let chunkTokens = Int(min(Int64(tokens), fitting, queriesFitting))
         var weightBytes: Int64 = 0
         var seenFullPrecision = false
         for node in graph.nodes {
@@ -106,7 +127,8 @@ public struct MemoryPlan: Equatable, Sendable {
         var plan = MemoryPlan(weightChunkBytes: chunkBytes, weightSlots: Int(min(slots, 1 << 20)), activationBytesPerToken: perToken,
                               chunkTokens: chunkTokens, chunks: ceilDiv(tokens, chunkTokens), kvBlockBytes: kvBlock,
                               dramWeightBytes: weightBytes, dramKVCacheBytes: kvBytes)
-        plan.estimatedInstructions = try estimateInstructions(graph, chip: chip, plan: plan, kvRowBytes: kvRowBytes)
+        plan.estimatedInstructions = try estimateInstructions(graph, chip: chip, plan: plan, kvRowBytes: kvRowBytes,
+                                                              precision: precision)
         plan.activationBufferBase = c.sram.weightBufferBytes
         plan.kvBufferBase = c.sram.weightBufferBytes + c.sram.activationBufferBytes
         return plan
@@ -114,7 +136,8 @@ public struct MemoryPlan: Equatable, Sendable {
 
     /// Instructions of the lowered step: per chunk, every BitLinear's tiles, weight DMAs and
     /// dequantisations, a handful per other node; the LM head's weight chunks; the KV-cache blocks.
-    private static func estimateInstructions(_ graph: Graph, chip: ResolvedChip, plan: MemoryPlan, kvRowBytes: Int64) throws -> Int64 {
+    private static func estimateInstructions(_ graph: Graph, chip: ResolvedChip, plan: MemoryPlan, kvRowBytes: Int64,
+                                             precision: Precision) throws -> Int64 {
         let a = chip.config.ternaryArray
         // A cheap lower bound first (one instruction per tile): a step far over the cap is refused
         // without working out its tile assignment, which costs time in the number of tiles.
@@ -148,19 +171,30 @@ public struct MemoryPlan: Equatable, Sendable {
                 perChunk += 4
             }
         }
-        let rowsPerBlock = max(1, plan.kvBlockBytes / kvRowBytes)
+        // Attention blocks per layer: cached rows (each with a DMA) and this step's rows.
+        let heads = graph.model.attentionHeads
         var kvBlocks: Int64 = 0
+        var attentionBlocks: Int64 = 0
         switch graph.phase {
         case .prefill:
-            for chunk in 0..<Int64(plan.chunks) { kvBlocks += ceilDiv(chunk * Int64(plan.chunkTokens), rowsPerBlock) }
+            for chunk in 0..<Int64(plan.chunks) {
+                let queries = min(Int64(plan.chunkTokens), Int64(graph.phase.tokensPerStep) - chunk * Int64(plan.chunkTokens))
+                let rowsPerBlock = plan.attentionRowsPerBlock(kvRowBytes: kvRowBytes, queriesPerSequence: queries, heads: heads, precision: precision)
+                let cached = ceilDiv(chunk * Int64(plan.chunkTokens), rowsPerBlock)
+                kvBlocks += cached
+                attentionBlocks += cached + ceilDiv(queries, rowsPerBlock)
+            }
         case .decode(let batch, let context):
+            let rowsPerBlock = plan.attentionRowsPerBlock(kvRowBytes: kvRowBytes, queriesPerSequence: 1, heads: heads, precision: precision)
             kvBlocks = ceilDiv(Int64(batch) * Int64(context), rowsPerBlock)
+            attentionBlocks = kvBlocks + ceilDiv(Int64(batch), rowsPerBlock)
         }
+        let attentionInstructions = kvBlocks + 3 * attentionBlocks
         let chunks = Int64(plan.chunks)
         let lmHeadRuns: Int64 = graph.phase.name == "prefill" ? 1 : chunks
         let total = try Checked.add(try Checked.multiply(perChunk, chunks, "instructions"),
                                     try Checked.add(try Checked.multiply(lmHead, lmHeadRuns, "instructions"),
-                                                    try Checked.multiply(4 * kvBlocks, Int64(graph.model.layers), "instructions"),
+                                                    try Checked.multiply(attentionInstructions, Int64(graph.model.layers), "instructions"),
                                                     "instructions"),
                                     "instructions")
         return total

@@ -1,6 +1,7 @@
 /// Walks the arguments of one subcommand against its option table.
 ///
-/// Accepts `--name VALUE`, `--name=VALUE` and `--name` (flags). A value may start with a single
+/// Accepts `--name VALUE`, `--name=VALUE`, `--name` (flags) and bare positional arguments, which
+/// fill the table's positional rows in order. A value may start with a single
 /// dash (`--prompt-tokens -5` parses, then fails range validation); an argument starting with
 /// `--` is never taken as a value. Each option may appear once.
 struct ArgumentCursor {
@@ -15,6 +16,7 @@ struct ArgumentCursor {
     func parse(_ arguments: [String]) throws -> ParsedArguments {
         var values: [String: String] = [:]
         var flags: Set<String> = []
+        var positionals = table.filter { if case .positional = $0.kind { return true } else { return false } }[...]
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
@@ -23,7 +25,9 @@ struct ArgumentCursor {
                 if argument.hasPrefix("-"), argument.count > 1 {
                     throw usage("unknown option '\(argument)'")
                 }
-                throw usage("unexpected argument '\(argument)'")
+                guard let next = positionals.popFirst() else { throw usage("unexpected argument '\(argument)'") }
+                values[next.name] = argument
+                continue
             }
             let body = argument.dropFirst(2)
             let name: String
@@ -41,6 +45,8 @@ struct ArgumentCursor {
                 throw usage("option '--\(name)' given more than once")
             }
             switch spec.kind {
+            case .positional:
+                throw usage("unknown option '--\(name)'")
             case .flag:
                 if inlineValue != nil { throw usage("option '--\(name)' takes no value") }
                 flags.insert(name)
@@ -54,6 +60,9 @@ struct ArgumentCursor {
                     throw usage("option '--\(name)' needs a value (\(valueName))")
                 }
             }
+        }
+        if let missing = positionals.first(where: { $0.defaultValue == nil }), case .positional(let valueName) = missing.kind {
+            throw usage("missing <\(valueName)>")
         }
         return ParsedArguments(table: table, values: values, flags: flags, helpCommand: helpCommand)
     }

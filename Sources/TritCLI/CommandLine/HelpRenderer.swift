@@ -6,7 +6,9 @@ enum HelpRenderer {
     /// Help for one subcommand: overview, usage, every option with its unit and default.
     static func render(_ command: any Subcommand.Type) -> String {
         var out = wrap("OVERVIEW: \(command.abstract)", indent: "", width: width).joined(separator: "\n") + "\n\n"
-        out += "USAGE: \(CommandLineTool.programName) \(command.name) [<options>]\n\n"
+        let positionals = command.options.filter { if case .positional = $0.kind { return true } else { return false } }
+        out += "USAGE: \(CommandLineTool.programName) \(command.name)"
+            + positionals.map { " " + $0.synopsis }.joined() + " [<options>]\n\n"
         out += "OPTIONS:\n" + optionList(command.options + [helpOption])
         if !command.discussion.isEmpty {
             out += "\n" + wrap(command.discussion, indent: "", width: width).joined(separator: "\n") + "\n"

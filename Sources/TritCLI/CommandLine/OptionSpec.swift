@@ -10,6 +10,9 @@ struct OptionSpec: Sendable, Equatable {
         case value(valueName: String)
         /// `--name` alone; present means true.
         case flag
+        /// A bare argument in order (`tritsim sim PROGRAM`); `valueName` is shown in help.
+        /// Required unless the row has a default.
+        case positional(valueName: String)
     }
 
     /// The long name without dashes (`"batch"` for `--batch`).
@@ -34,6 +37,7 @@ struct OptionSpec: Sendable, Equatable {
         switch kind {
         case .value(let valueName): return "\(flagText) \(valueName)"
         case .flag: return flagText
+        case .positional(let valueName): return "<\(valueName)>"
         }
     }
 }

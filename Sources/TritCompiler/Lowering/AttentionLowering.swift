@@ -2,64 +2,89 @@ import TritCore
 import TritISA
 import TritModel
 
-/// Lowers QKᵀ → softmax → AV for one layer, blocked over the KV cache (online softmax).
+/// Lowers QKᵀ → softmax → AV for one layer, blocked over the keys (online softmax).
 ///
-/// Cached keys and values stream from DRAM in blocks that fill one of the two KV-buffer slots
-/// (double buffering): per block, the attention unit computes the scores, the vector unit the
-/// running softmax, the attention unit the weighted values. Keys and values produced in this
-/// step are already on chip and form a final block with no DMA. GQA: each KV head is read once
-/// and shared by its query heads, so KV bytes scale with kvHeads, MACs with heads. KV-cache reads
-/// count as `attention` (as in the GPU's fused kernel); `kv_cache` is the append of new keys and values.
+/// A block is a run of key rows (keys and values of all KV heads) together with its score tile
+/// (the scores of every query of the block's sequence against those keys, all heads); a block
+/// fills at most one of the two KV-buffer slots (`MemoryPlan.attentionRowsPerBlock`). Cached keys
+/// and values stream from DRAM into the slots (double buffering); keys and values produced in
+/// this step are already on chip and are processed in blocks of the same size without DMA. Per
+/// block the attention unit computes the scores, the vector unit the running softmax, the
+/// attention unit the weighted values. GQA: each KV head is read once and shared by its query
+/// heads, so KV bytes scale with kvHeads, MACs with heads. KV-cache reads count as `attention`
+/// (as in the GPU's fused kernel); `kv_cache` is the append of new keys and values.
 extension LoweringContext {
     mutating func lowerAttention(layer: Int, scores: GraphNode, softmax: GraphNode, values: GraphNode,
                                  shape a: Operator.Attention) -> TokenID? {
         let tag = LoweringContext.tag(.attention)
         let queryTokens = inputTokens(scores)
         let valueTokens = inputTokens(values).filter { !queryTokens.contains($0) }
-        let kvRowBytes = 2 * precision.kvBytes(Int64(a.kvHeads) * Int64(a.headDim))
-        let cachedRows = Int64(a.sequences) * Int64(a.cachedKeys)
-        let rowsPerBlock = max(1, plan.kvBlockBytes / kvRowBytes)
-        let blocks = ceilDiv(cachedRows, rowsPerBlock)
-        let headWork = Int64(a.heads) * Int64(a.headDim)
+        let kvRowBytes = MemoryPlan.kvRowBytes(kvHeads: a.kvHeads, headDim: a.headDim, precision: precision)
         let queriesPerSequence = Int64(a.queries)
+        let scoreBytesPerPair = Int64(a.heads) * Int64(precision.activationBytes)
+        let rowsPerBlock = plan.attentionRowsPerBlock(kvRowBytes: kvRowBytes, queriesPerSequence: queriesPerSequence,
+                                                      heads: a.heads, precision: precision)
+        let headWork = Int64(a.heads) * Int64(a.headDim)
         var slotFree: [[TokenID]] = [[], []]
         var previous: TokenID? = nil
         var first = true
-        func emitBlock(_ context: inout LoweringContext, pairs: Int64, blockBytes: Int64, ready: TokenID?) -> TokenID? {
+        var blockIndex: Int64 = 0
+        let outputBytes = Int64(a.sequences) * queriesPerSequence * headWork * Int64(precision.activationBytes)
+
+        /// One block: `rows` key rows, `pairs` (query, key) pairs, optionally waiting for its DMA.
+        func emitBlock(_ context: inout LoweringContext, rows: Int64, pairs: Int64, slot: Int, ready: TokenID?) -> TokenID? {
+            let slotBase = context.plan.kvBufferBase + Int64(slot) * context.plan.kvBlockBytes
+            let keys = SRAMRange(base: slotBase, bytes: rows * kvRowBytes / 2)
+            let valuesRange = SRAMRange(base: slotBase + rows * kvRowBytes / 2, bytes: rows * kvRowBytes / 2)
+            let scoreTile = SRAMRange(base: slotBase + rows * kvRowBytes, bytes: pairs * scoreBytesPerPair)
             var waits = ready.map { [$0] } ?? []
             if first { waits.append(contentsOf: queryTokens) }
             if let previous { waits.append(previous) }
             let macs = pairs * headWork
-            let scoreBytes = pairs * Int64(a.heads) * Int64(context.precision.activationBytes)
-            let s = context.builder.emit(.matrix(kind: .scores, macs: macs, input: SRAMRange(base: context.plan.kvBufferBase, bytes: blockBytes / 2),
-                                                 output: context.activationRange(bytes: scoreBytes)),
+            let s = context.builder.emit(.matrix(kind: .scores, macs: macs, input: keys, output: scoreTile),
                                          on: context.attention, tag: tag, waits: waits) ?? -1
             let p = context.builder.emit(.vector(kind: .softmax, operations: 4 * pairs * Int64(a.heads), specialOps: pairs * Int64(a.heads),
-                                                 input: context.activationRange(bytes: scoreBytes), output: context.activationRange(bytes: scoreBytes)),
+                                                 input: scoreTile, output: scoreTile),
                                          on: context.vector, tag: tag, waits: [s]) ?? -1
             var valueWaits = [p]
             if first { valueWaits.append(contentsOf: valueTokens) }
             first = false
-            return context.builder.emit(.matrix(kind: .values, macs: macs, input: SRAMRange(base: context.plan.kvBufferBase, bytes: blockBytes / 2 + scoreBytes),
-                                                output: context.activationRange(bytes: Int64(a.sequences) * queriesPerSequence * headWork * Int64(context.precision.activationBytes))),
+            return context.builder.emit(.matrix(kind: .values, macs: macs,
+                                                input: SRAMRange(base: valuesRange.base, bytes: valuesRange.bytes + scoreTile.bytes),
+                                                output: context.activationRange(bytes: outputBytes)),
                                         on: context.attention, tag: tag, waits: valueWaits)
         }
-        for block in 0..<blocks {
-            let rows = min(rowsPerBlock, cachedRows - block * rowsPerBlock)
-            let bytes = rows * kvRowBytes
-            let slot = Int(block % 2)
+
+        // Cached keys: streamed from the KV cache in DRAM.
+        let cachedRows = Int64(a.sequences) * Int64(a.cachedKeys)
+        var row: Int64 = 0
+        while row < cachedRows {
+            let rows = min(rowsPerBlock, cachedRows - row)
+            row += rows
+            let slot = Int(blockIndex % 2)
+            blockIndex += 1
             var waits = slotFree[slot]
             if let stored = kvStored[layer] { waits.append(stored) }
-            let range = SRAMRange(base: plan.kvBufferBase + Int64(slot) * plan.kvBlockBytes, bytes: bytes)
-            let ready = builder.emit(.dmaLoad(stream: .kvCache, dram: DRAMRange(base: 0, bytes: bytes), sram: range),
+            let bytes = rows * kvRowBytes
+            let ready = builder.emit(.dmaLoad(stream: .kvCache, dram: DRAMRange(base: 0, bytes: bytes),
+                                              sram: SRAMRange(base: plan.kvBufferBase + Int64(slot) * plan.kvBlockBytes, bytes: bytes)),
                                      on: kvDMA, tag: tag, waits: waits)
-            previous = emitBlock(&self, pairs: queriesPerSequence * rows, blockBytes: bytes, ready: ready)
+            previous = emitBlock(&self, rows: rows, pairs: queriesPerSequence * rows, slot: slot, ready: ready)
             slotFree[slot] = previous.map { [$0] } ?? []
         }
+        // Keys of this step: already on chip; causal pairs shared out over blocks by key rows.
+        let newRows = Int64(a.sequences) * queriesPerSequence
         let newPairs = a.scoredPairs - queriesPerSequence * cachedRows
-        if newPairs > 0 {
-            let onChipBytes = Int64(a.sequences) * queriesPerSequence * kvRowBytes
-            previous = emitBlock(&self, pairs: newPairs, blockBytes: onChipBytes, ready: nil)
+        var pairsLeft = newPairs
+        row = 0
+        while row < newRows, pairsLeft > 0 {
+            let rows = min(rowsPerBlock, newRows - row)
+            row += rows
+            let pairs = row == newRows ? pairsLeft : min(pairsLeft, newPairs * rows / newRows)
+            pairsLeft -= pairs
+            let slot = Int(blockIndex % 2)
+            blockIndex += 1
+            previous = emitBlock(&self, rows: rows, pairs: pairs, slot: slot, ready: nil)
         }
         return previous
     }
