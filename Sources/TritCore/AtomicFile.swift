@@ -10,12 +10,18 @@ public enum AtomicFile {
     /// (rename(2) replaces the destination atomically).
     /// - Throws: `InputError` naming the path when the folder cannot be made or the file written.
     public static func write(_ text: String, to url: URL) throws {
+        try write(Data(text.utf8), to: url)
+    }
+
+    /// Writes `data` to `url` through a temporary file in the same folder, then renames it.
+    /// - Throws: `InputError` naming the path when the folder cannot be made or the file written.
+    public static func write(_ data: Data, to url: URL) throws {
         try prepareFolder(url.deletingLastPathComponent())
         try checkName(url)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
         do {
-            try Data(text.utf8).write(to: temporary)
+            try data.write(to: temporary)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw InputError(source: url.path, location: "", expected: "a writable output file",

@@ -19,8 +19,13 @@ struct ArgumentCursor {
         var positionals = table.filter { if case .positional = $0.kind { return true } else { return false } }[...]
         var index = 0
         while index < arguments.count {
-            let argument = arguments[index]
+            var argument = arguments[index]
             index += 1
+            // `-o VALUE` is `--output VALUE` when a row declares the alias.
+            if argument.count == 2, argument.hasPrefix("-"), let letter = argument.last,
+               let spec = table.first(where: { $0.shortName == letter }) {
+                argument = "--" + spec.name
+            }
             guard argument.hasPrefix("--"), argument.count > 2 else {
                 if argument.hasPrefix("-"), argument.count > 1 {
                     throw usage("unknown option '\(argument)'")

@@ -28,6 +28,8 @@ struct OptionSpec: Sendable, Equatable {
     var defaultDescription: String?
     /// One or two sentences of help.
     var help: String
+    /// A one-letter alias (`o` for `-o`), or nil.
+    var shortName: Character? = nil
 
     /// `--name` as typed on the command line.
     var flagText: String { "--" + name }
@@ -35,8 +37,8 @@ struct OptionSpec: Sendable, Equatable {
     /// `--name VALUE` for value options, `--name` for flags.
     var synopsis: String {
         switch kind {
-        case .value(let valueName): return "\(flagText) \(valueName)"
-        case .flag: return flagText
+        case .value(let valueName): return (shortName.map { "-\($0), " } ?? "") + "\(flagText) \(valueName)"
+        case .flag: return (shortName.map { "-\($0), " } ?? "") + flagText
         case .positional(let valueName): return "<\(valueName)>"
         }
     }

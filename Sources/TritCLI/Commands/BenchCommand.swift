@@ -11,9 +11,7 @@ struct BenchCommand: Subcommand {
     static let options: [OptionSpec] = [
         OptionSpec(name: "repeat", kind: .value(valueName: "N"), unit: "runs", defaultValue: "3", defaultDescription: nil,
                    help: "Runs per case; the fastest is reported (integer in 1...100)."),
-        OptionSpec(name: "configs", kind: .value(valueName: "DIR"), unit: "folder", defaultValue: nil,
-                   defaultDescription: "$TRITSIM_CONFIGS, else a Configs/ folder found above the current directory or the executable",
-                   help: "Folder holding models/, chips/, gpus/ and technology/."),
+        SharedOptions.configs,
     ]
 
     let repetitions: Int
@@ -21,13 +19,11 @@ struct BenchCommand: Subcommand {
 
     init(parsing arguments: ParsedArguments) throws {
         repetitions = try arguments.integer("repeat", minimum: 1, maximum: 100)
-        configsFolder = arguments.values["configs"] != nil ? try arguments.nonEmptyString("configs", expected: "a folder path") : nil
+        configsFolder = try arguments.configsFolder()
     }
 
     func run(in context: CommandContext) throws {
-        let configs = try ConfigLocator(explicitFolder: configsFolder, environment: context.environment,
-                                        currentDirectory: context.currentDirectory,
-                                        executableLocations: context.executableLocations).locate()
+        let configs = try context.configs(configsFolder)
         let cases = try Benchmark.run(configs: configs, repetitions: repetitions)
         var table = TextTable(headers: ["case", "instructions", "simulated", "compile", "simulate", "instructions/s"],
                               alignments: [.left, .right, .right, .right, .right, .right])

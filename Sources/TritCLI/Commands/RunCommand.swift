@@ -14,11 +14,8 @@ struct RunCommand: Subcommand {
 
     /// The option table: the single source of parsing, defaults and `--help`.
     static let options: [OptionSpec] = [
-        OptionSpec(name: "model", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "bitnet-b1.58-2B-4T",
-                   defaultDescription: nil,
-                   help: "Model: a name in Configs/models/ (file stem, or a unique part of one) or a path to a config.json."),
-        OptionSpec(name: "chip", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "edge-lpddr5x",
-                   defaultDescription: nil, help: "Ternary chip: a name in Configs/chips/ or a path to a chip config."),
+        SharedOptions.model,
+        SharedOptions.chip,
         OptionSpec(name: "gpu", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "h200-sxm",
                    defaultDescription: nil, help: "FP16 GPU baseline: a name in Configs/gpus/ or a path to a GPU config."),
         OptionSpec(name: "prompt-tokens", kind: .value(valueName: "N"), unit: "tokens", defaultValue: "512",
@@ -31,9 +28,7 @@ struct RunCommand: Subcommand {
                    defaultDescription: nil, help: "Output folder; the report goes to DIR/<model>__<chip>__<gpu>/."),
         OptionSpec(name: "json", kind: .flag, unit: nil, defaultValue: nil, defaultDescription: "off",
                    help: "Print summary.json to stdout instead of the table."),
-        OptionSpec(name: "configs", kind: .value(valueName: "DIR"), unit: "folder", defaultValue: nil,
-                   defaultDescription: "$TRITSIM_CONFIGS, else a Configs/ folder found above the current directory or the executable",
-                   help: "Folder holding models/, chips/, gpus/ and technology/."),
+        SharedOptions.configs,
     ]
 
     /// The validated options.

@@ -1,0 +1,73 @@
+import Foundation
+import TritChip
+import TritCompiler
+import TritModel
+
+/// `tritsim compile`: lower one step of a model onto a chip and save the program.
+struct CompileCommand: Subcommand {
+    static let name = "compile"
+    static let abstract = "Compile one prefill or decode step of a model for a chip and write the program (.tasm or .tbin)."
+    static let discussion = "The output format follows the file extension: .tasm is the text assembly, .tbin the fixed-width "
+        + "binary. Run the program with 'tritsim sim', look into it with 'tritsim inspect'."
+
+    static let options: [OptionSpec] = [
+        SharedOptions.model,
+        SharedOptions.chip,
+        OptionSpec(name: "phase", kind: .value(valueName: "prefill|decode"), unit: nil, defaultValue: "decode", defaultDescription: nil,
+                   help: "The step to compile."),
+        OptionSpec(name: "tokens", kind: .value(valueName: "S"), unit: "tokens", defaultValue: "512", defaultDescription: nil,
+                   help: "Prefill: prompt positions (integer in 1...1048576)."),
+        OptionSpec(name: "batch", kind: .value(valueName: "B"), unit: "sequences", defaultValue: "1", defaultDescription: nil,
+                   help: "Decode: sequences in the batch (integer in 1...65536)."),
+        OptionSpec(name: "context", kind: .value(valueName: "L"), unit: "tokens", defaultValue: "1024", defaultDescription: nil,
+                   help: "Decode: tokens already in each sequence's KV cache (integer in 0...1048575)."),
+        OptionSpec(name: "output", kind: .value(valueName: "FILE"), unit: nil, defaultValue: nil, defaultDescription: "required",
+                   help: "Program file to write, ending in .tasm or .tbin.", shortName: "o"),
+        SharedOptions.configs,
+    ]
+
+    let model: String
+    let chip: String
+    let phase: String
+    let tokens: Int
+    let batch: Int
+    let context: Int
+    let output: String
+    let configsFolder: String?
+
+    init(parsing arguments: ParsedArguments) throws {
+        model = try arguments.nonEmptyString("model", expected: "a model name or a path to a config.json")
+        chip = try arguments.nonEmptyString("chip", expected: "a chip name or a path to a chip config")
+        phase = try arguments.nonEmptyString("phase", expected: "prefill or decode")
+        guard phase == "prefill" || phase == "decode" else {
+            throw UsageError("option '--phase' expects prefill or decode, found '\(phase)'", helpCommand: Self.helpCommand)
+        }
+        let maximumTokens = Int(ModelConfig.Limits.maxPositionEmbeddings)
+        tokens = try arguments.integer("tokens", minimum: 1, maximum: maximumTokens)
+        batch = try arguments.integer("batch", minimum: 1, maximum: Graph.maximumBatch)
+        context = try arguments.integer("context", minimum: 0, maximum: maximumTokens - 1)
+        guard arguments.values["output"] != nil else {
+            throw UsageError("missing --output FILE (-o)", helpCommand: Self.helpCommand)
+        }
+        output = try arguments.nonEmptyString("output", expected: "a .tasm or .tbin path")
+        _ = try ProgramFile.format(of: output, option: "--output")
+        configsFolder = try arguments.configsFolder()
+    }
+
+    func run(in context: CommandContext) throws {
+        let configs = try context.configs(configsFolder)
+        let modelConfig = try ModelCatalog(folder: configs.appendingPathComponent("models")).load(model)
+        let resolved = try ChipCatalog(folder: configs.appendingPathComponent("chips"),
+                                       technologyFolder: configs.appendingPathComponent("technology")).load(chip)
+        let graph = phase == "prefill"
+            ? try Graph.prefill(modelConfig, tokens: tokens)
+            : try Graph.decode(modelConfig, batch: batch, context: self.context)
+        let compiled = try Compiler(chip: resolved).compile(graph)
+        let path = URL(fileURLWithPath: output, relativeTo: context.currentDirectory).path
+        try ProgramFile.write(compiled.program, to: path, option: "--output")
+        let plan = compiled.plan
+        context.stdout("compiled \(modelConfig.name) \(graph.phase) for \(resolved.config.name): "
+            + "\(compiled.program.instructions.count) instructions, \(plan.chunks) chunk(s) of \(plan.chunkTokens) tokens, "
+            + "\(plan.weightSlots) weight slots of \(plan.weightChunkBytes) bytes\nwrote \(output)\n")
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import TritChip
+import TritReport
+
+/// `tritsim inspect`: what a saved program contains, without simulating it.
+struct InspectCommand: Subcommand {
+    static let name = "inspect"
+    static let abstract = "Show a saved program's instruction counts per opcode, SRAM high-water mark and bytes per DMA stream."
+    static let discussion = "With --chip, also the program's lower bounds on that chip: its off-chip bytes at the achievable "
+        + "bandwidth and its ternary MACs at the arrays' peak."
+
+    static let options: [OptionSpec] = [
+        OptionSpec(name: "program", kind: .positional(valueName: "PROGRAM"), unit: nil, defaultValue: nil, defaultDescription: nil,
+                   help: "The program file (.tasm or .tbin)."),
+        OptionSpec(name: "chip", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: nil, defaultDescription: "none",
+                   help: "Also print the program's memory and compute lower bounds on this chip."),
+        SharedOptions.configs,
+    ]
+
+    let program: String
+    let chip: String?
+    let configsFolder: String?
+
+    init(parsing arguments: ParsedArguments) throws {
+        program = try arguments.nonEmptyString("program", expected: "a .tasm or .tbin path")
+        chip = arguments.values["chip"] != nil ? try arguments.nonEmptyString("chip", expected: "a chip name or a path") : nil
+        configsFolder = try arguments.configsFolder()
+    }
+
+    func run(in context: CommandContext) throws {
+        let path = URL(fileURLWithPath: program, relativeTo: context.currentDirectory).path
+        let loaded = try ProgramFile.read(path, option: "PROGRAM")
+        let inspection = ProgramInspection(loaded)
+        var out = "\(program): \(loaded.instructions.count) instructions on \(loaded.units.count) units, "
+            + "\(loaded.tokenCount) tokens\n\n"
+        var counts = TextTable(headers: ["opcode", "instructions"], alignments: [.left, .right])
+        counts.rows = inspection.instructionsByMnemonic.map { [$0.mnemonic, String($0.count)] }
+        out += counts.plainText() + "\n"
+        out += "SRAM high-water mark: \(Units.bytes(inspection.sramHighWaterBytes)) (\(inspection.sramHighWaterBytes) bytes)\n"
+        out += "off-chip bytes per DMA stream: " + inspection.dramBytesByStream
+            .map { "\($0.stream) \(Units.bytes($0.bytes)) (\($0.bytes))" }.joined(separator: ", ") + "\n"
+        out += "ternary MACs: \(inspection.ternaryMACs)\n"
+        if let chip {
+            let configs = try context.configs(configsFolder)
+            let resolved = try ChipCatalog(folder: configs.appendingPathComponent("chips"),
+                                           technologyFolder: configs.appendingPathComponent("technology")).load(chip)
+            let bounds = inspection.bounds(on: resolved)
+            out += "lower bounds on \(resolved.config.name): memory \(Units.seconds(bounds.memorySeconds)) "
+                + "(off-chip bytes / achievable bandwidth), compute \(Units.seconds(bounds.computeSeconds)) (ternary MACs / array peak)\n"
+        }
+        context.stdout(out)
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+/// Option rows several subcommands share, so their help text is written once.
+enum SharedOptions {
+    /// `--configs DIR`.
+    static let configs = OptionSpec(name: "configs", kind: .value(valueName: "DIR"), unit: "folder", defaultValue: nil,
+                                    defaultDescription: "$TRITSIM_CONFIGS, else a Configs/ folder found above the current directory or the executable",
+                                    help: "Folder holding models/, chips/, gpus/ and technology/.")
+
+    /// `--chip NAME|PATH` with the default preset.
+    static let chip = OptionSpec(name: "chip", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "edge-lpddr5x",
+                                 defaultDescription: nil, help: "Ternary chip: a name in Configs/chips/ or a path to a chip config.")
+
+    /// `--model NAME|PATH` with the default model.
+    static let model = OptionSpec(name: "model", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "bitnet-b1.58-2B-4T",
+                                  defaultDescription: nil,
+                                  help: "Model: a name in Configs/models/ (file stem, or a unique part of one) or a path to a config.json.")
+}
+
+extension ParsedArguments {
+    /// The `--configs` value, if given.
+    func configsFolder() throws -> String? {
+        values["configs"] != nil ? try nonEmptyString("configs", expected: "a folder path") : nil
+    }
+}
+
+extension CommandContext {
+    /// The configs folder for `explicit` (`--configs`), found as `ConfigLocator` says.
+    func configs(_ explicit: String?) throws -> URL {
+        try ConfigLocator(explicitFolder: explicit, environment: environment, currentDirectory: currentDirectory,
+                          executableLocations: executableLocations).locate()
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import TritCore
+import TritISA
+
+/// Reads and writes program files: `.tasm` (text assembly) or `.tbin` (binary), by extension.
+enum ProgramFile {
+    /// The two program formats.
+    enum Format {
+        case assembly
+        case binary
+    }
+
+    /// The format a path's extension names.
+    /// - Throws: `InputError` for any other extension.
+    static func format(of path: String, option: String) throws -> Format {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "tasm": return .assembly
+        case "tbin": return .binary
+        default:
+            throw InputError(source: "command line", location: option, expected: "a file ending in .tasm or .tbin", found: "\"\(path)\"")
+        }
+    }
+
+    /// Reads a program.
+    /// - Throws: `InputError` naming the file for a missing file, a file over 1 GiB, or any
+    ///   assembler or decoder error (with line and column, or byte offset).
+    static func read(_ path: String, option: String) throws -> Program {
+        let format = try format(of: path, option: option)
+        let url = URL(fileURLWithPath: path)
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber, size.int64Value > 1 << 30 {
+            throw InputError(source: path, location: "", expected: "a program file of at most 1 GiB", found: "\(size.int64Value) bytes")
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw InputError(source: path, location: "", expected: "a readable program file",
+                             found: FileManager.default.fileExists(atPath: url.path) ? "a file that cannot be read" : "no such file")
+        }
+        switch format {
+        case .assembly:
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw InputError(source: path, location: "", expected: "UTF-8 text", found: "bytes that are not UTF-8")
+            }
+            return try Program.assemble(text, source: path)
+        case .binary:
+            return try Program.decode([UInt8](data), source: path)
+        }
+    }
+
+    /// Writes a program atomically in the format its extension names.
+    static func write(_ program: Program, to path: String, option: String) throws {
+        let url = URL(fileURLWithPath: path)
+        switch try format(of: path, option: option) {
+        case .assembly: try AtomicFile.write(program.assembly(), to: url)
+        case .binary: try AtomicFile.write(Data(program.binary()), to: url)
+        }
+    }
+}

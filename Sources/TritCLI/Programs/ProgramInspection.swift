@@ -1,0 +1,57 @@
+import TritChip
+import TritISA
+
+/// What `tritsim inspect` reports about a program, computed without simulating it.
+struct ProgramInspection {
+    /// Instructions per mnemonic (`tile`, `dma.load`, `vector.softmax`, …), sorted by mnemonic.
+    var instructionsByMnemonic: [(mnemonic: String, count: Int)]
+    /// The highest SRAM byte address any instruction touches, plus one (bytes).
+    var sramHighWaterBytes: Int64
+    /// Off-chip bytes per DMA stream (loads + stores), in `DMAStream` order.
+    var dramBytesByStream: [(stream: String, bytes: Int64)]
+    /// Ternary MACs of all tiles.
+    var ternaryMACs: Int64
+    /// Total off-chip bytes.
+    var dramBytes: Int64 { dramBytesByStream.reduce(0) { $0 + $1.bytes } }
+
+    init(_ program: Program) {
+        var counts: [String: Int] = [:]
+        var highWater: Int64 = 0
+        var streamBytes = Array(repeating: Int64(0), count: DMAStream.allCases.count)
+        var macs: Int64 = 0
+        for instruction in program.instructions {
+            let operation = instruction.operation
+            counts[ProgramInspection.mnemonic(operation), default: 0] += 1
+            for range in ProgramCheck.sramRanges(of: operation) { highWater = max(highWater, range.base + range.bytes) }
+            switch operation {
+            case let .dmaLoad(stream, dram, _), let .dmaStore(stream, _, dram):
+                streamBytes[Int(stream.rawValue)] += dram.bytes
+            case let .ternaryTile(rows, columns, tokens, _, _, _, _):
+                macs += Int64(rows) * Int64(columns) * Int64(tokens)
+            default:
+                break
+            }
+        }
+        instructionsByMnemonic = counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        sramHighWaterBytes = highWater
+        dramBytesByStream = DMAStream.allCases.map { ($0.name, streamBytes[Int($0.rawValue)]) }
+        ternaryMACs = macs
+    }
+
+    /// The full `.tasm` mnemonic of an operation (`vector.softmax`, `matrix.scores`, `tile`).
+    static func mnemonic(_ operation: Instruction.Operation) -> String {
+        switch operation {
+        case let .vector(kind, _, _, _, _): return "\(operation.opcode.mnemonic).\(kind.name)"
+        case let .matrix(kind, _, _, _): return "\(operation.opcode.mnemonic).\(kind.name)"
+        default: return operation.opcode.mnemonic
+        }
+    }
+
+    /// Lower bounds of the program's run time on `chip`, s: all off-chip bytes at the achievable
+    /// bandwidth, and all ternary MACs at the arrays' peak.
+    func bounds(on chip: ResolvedChip) -> (memorySeconds: Double, computeSeconds: Double) {
+        let memory = Double(dramBytes) / (chip.config.offChipMemory.peakBandwidthBytesPerSecond * chip.config.offChipMemory.efficiency)
+        let compute = Double(ternaryMACs) / (Double(chip.peakTernaryMACsPerCycle) * chip.config.clockHz)
+        return (memory, compute)
+    }
+}
