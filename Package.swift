@@ -46,5 +46,6 @@ let package = Package(
         .testTarget(name: "GPUBaselineTests", dependencies: ["GPUBaseline", "TritModel", "TritTestSupport"]),
         .testTarget(name: "TritReportTests", dependencies: ["TritReport", "TritTestSupport"]),
         .testTarget(name: "TritCLITests", dependencies: ["TritCLI", "TritTestSupport"]),
+        .testTarget(name: "TritISATests", dependencies: ["TritISA", "TritCore", "TritTestSupport"]),
     ]
 )

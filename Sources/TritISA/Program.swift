@@ -4,7 +4,10 @@
 /// when its unit is free and every token it waits for has been signalled. Tokens are signalled
 /// by exactly one instruction, always earlier in program order than any instruction waiting on
 /// it, so a program built with `ProgramBuilder` cannot deadlock.
-public struct Program: Sendable {
+///
+/// Two programs are equal when every stored field is equal, including each instruction's
+/// `waitStart` (the layout of `waitTokens`), not only the waits it denotes.
+public struct Program: Equatable, Sendable {
     /// Units, indexed by `UnitID`.
     public var units: [UnitDescriptor]
     /// Instructions in program order.
