@@ -50,7 +50,7 @@ public struct ResolvedChip: Equatable, Sendable {
 
     /// Bytes of one full ternary tile in the chip's weight format.
     public var tileBytes: Int64 {
-        Int64((Double(config.ternaryArray.rows * config.ternaryArray.columns) * config.weightFormat.bitsPerWeight / 8).rounded(.up))
+        config.weightFormat.bitsPerWeight.bytes(forWeights: Int64(config.ternaryArray.rows) * Int64(config.ternaryArray.columns))
     }
 
     /// Adder-tree depth of one array: ⌈log2(rows)⌉ stages.

@@ -1,14 +1,24 @@
+import TritCore
+
 /// How ternary weights are packed in DRAM.
 ///
 /// Source: microsoft/BitNet (bitnet.cpp) and arXiv 2410.16144; see `docs/reference/bitnet-facts.md` §3a.
+/// DRAM traffic and the bytes a tile load moves follow the format; the unpack stage that would
+/// turn TL2 or base-3 codes back into trits (its throughput and energy) is not modelled yet.
 public enum WeightFormat: String, CaseIterable, Sendable {
     /// 2 bits per weight, code = w + 1 (bitnet.cpp I2_S).
     case i2s = "I2_S"
+    /// 3 weights in 5 bits (1 sign bit + a 4-bit index of |9w0 + 3w1 + w2|), 5/3 bits per weight (bitnet.cpp TL2).
+    case tl2 = "TL2"
+    /// 5 trits per byte (3^5 = 243 ≤ 256), 8/5 = 1.6 bits per weight (base-3 packing).
+    case base3 = "base3"
 
-    /// Bits each ternary weight occupies in memory.
-    public var bitsPerWeight: Double {
+    /// Bits each ternary weight occupies in memory, as an exact fraction.
+    public var bitsPerWeight: BitsPerWeight {
         switch self {
-        case .i2s: return 2
+        case .i2s: return BitsPerWeight(numerator: 2, denominator: 1)
+        case .tl2: return BitsPerWeight(numerator: 5, denominator: 3)
+        case .base3: return BitsPerWeight(numerator: 8, denominator: 5)
         }
     }
 }

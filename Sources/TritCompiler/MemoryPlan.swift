@@ -64,7 +64,7 @@ public struct MemoryPlan: Equatable, Sendable {
         let slots = c.sram.weightBufferBytes / max(chunkBytes, 1)
         guard slots >= 2 else {
             throw InputError(source: source, location: "sram.weightBufferBytes",
-                             expected: "room for 2 weight chunks of \(chunkBytes) bytes (\(c.ternaryArray.count) tiles of \(c.ternaryArray.rows)×\(c.ternaryArray.columns) at \(c.weightFormat.bitsPerWeight) bits) for double buffering",
+                             expected: "room for 2 weight chunks of \(chunkBytes) bytes (\(c.ternaryArray.count) tiles of \(c.ternaryArray.rows)×\(c.ternaryArray.columns) at \(c.weightFormat.bitsPerWeight.numerator)/\(c.weightFormat.bitsPerWeight.denominator) bits) for double buffering",
                              found: "\(c.sram.weightBufferBytes) bytes")
         }
         let act = Int64(precision.activationBytes)

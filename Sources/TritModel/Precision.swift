@@ -1,3 +1,5 @@
+import TritCore
+
 /// How many bits each kind of tensor occupies on a given piece of hardware.
 ///
 /// The graph counts elements; a `Precision` turns them into bytes. The ternary chip stores
@@ -5,8 +7,9 @@
 /// residual stream and full-precision weights as fp16. The FP16 GPU baseline stores everything
 /// as fp16 (`Precision.fp16Everywhere`).
 public struct Precision: Equatable, Sendable {
-    /// Bits per ternary weight in memory (2 for I2_S, 5/3 for TL2, 1.6 for base-3 packing).
-    public var ternaryWeightBits: Double
+    /// Bits per ternary weight in memory, as an exact fraction (2/1 for I2_S, 5/3 for TL2, 8/5
+    /// for base-3 packing), so byte counts of different formats compare exactly.
+    public var ternaryWeightBits: BitsPerWeight
     /// Bytes per element of full-precision weights (embedding, LM head, norm weights).
     public var fullPrecisionWeightBytes: Int
     /// Bytes per element of the residual stream and other full-precision activations.
@@ -19,7 +22,7 @@ public struct Precision: Equatable, Sendable {
     public var kvCacheBits: Int
 
     /// Memberwise initialiser.
-    public init(ternaryWeightBits: Double, fullPrecisionWeightBytes: Int, activationBytes: Int,
+    public init(ternaryWeightBits: BitsPerWeight, fullPrecisionWeightBytes: Int, activationBytes: Int,
                 quantizedActivationBytes: Int, linearOutputBytes: Int, kvCacheBits: Int) {
         self.ternaryWeightBits = ternaryWeightBits
         self.fullPrecisionWeightBytes = fullPrecisionWeightBytes
@@ -30,12 +33,12 @@ public struct Precision: Equatable, Sendable {
     }
 
     /// The FP16 GPU baseline: every tensor, including the would-be ternary weights, in fp16.
-    public static let fp16Everywhere = Precision(ternaryWeightBits: 16, fullPrecisionWeightBytes: 2, activationBytes: 2,
+    public static let fp16Everywhere = Precision(ternaryWeightBits: BitsPerWeight(numerator: 16, denominator: 1), fullPrecisionWeightBytes: 2, activationBytes: 2,
                                                  quantizedActivationBytes: 2, linearOutputBytes: 2, kvCacheBits: 16)
 
     /// Bytes of `count` ternary weights, rounded up to whole bytes.
     public func ternaryWeightBytes(_ count: Int64) -> Int64 {
-        Int64((Double(count) * ternaryWeightBits / 8).rounded(.up))
+        ternaryWeightBits.bytes(forWeights: count)
     }
 
     /// Bytes of `count` KV-cache elements, rounded up to whole bytes.
@@ -43,3 +46,4 @@ public struct Precision: Equatable, Sendable {
         (count * Int64(kvCacheBits) + 7) / 8
     }
 }
+

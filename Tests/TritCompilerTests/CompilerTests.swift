@@ -126,3 +126,32 @@ import TritTestSupport
         }
     }
 }
+
+/// Issue 3: changing the weight format changes DRAM bytes by the ratio of bits per weight.
+@Suite struct WeightFormatTests {
+    @Test func ternaryWeightBytesFollowTheFormatsBitsPerWeight() throws {
+        let chips = ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology)
+        let chip = try chips.load("edge")
+        let graph = try Graph.decode(try ModelCatalog(folder: RepositoryPaths.models).load("2b4t"), batch: 1, context: 8)
+        var bytes: [WeightFormat: Int64] = [:]
+        for format in WeightFormat.allCases {
+            let program = try Compiler(chip: chip.with { $0.weightFormat = format }).compile(graph).program
+            bytes[format] = program.instructions.reduce(Int64(0)) { total, instruction in
+                if case let .dmaLoad(.ternaryWeights, dram, _) = instruction.operation { return total + dram.bytes }
+                return total
+            }
+            // Exactly the packed size of every tensor: ⌈weights × bits / 8⌉ each.
+            let expected = graph.nodes.reduce(Int64(0)) { $0 + format.bitsPerWeight.bytes(forWeights: $1.ternaryParameterCount) }
+            #expect(bytes[format] == expected, "\(format)")
+        }
+        let tensors = Int64(graph.nodes.filter { $0.ternaryParameterCount > 0 }.count)
+        let i2s = try #require(bytes[.i2s])
+        #expect(i2s * 8 == 2 * graph.ternaryParameterCount)  // 2 bits each, no rounding for these shapes
+        for format in [WeightFormat.tl2, .base3] {
+            let b = format.bitsPerWeight
+            let packed = try #require(bytes[format])
+            // packed / i2s = (numerator / denominator) / 2, up to one byte of rounding per tensor.
+            #expect(abs(packed * 2 * b.denominator - i2s * b.numerator) <= 2 * b.denominator * tensors, "\(format)")
+        }
+    }
+}

@@ -26,10 +26,15 @@ extension LoweringContext {
         let steps = assignment.map(\.count).max() ?? 0
         let inputs = inputTokens(node)
         let bits = chip.config.weightFormat.bitsPerWeight
+        // Tiles are packed one after another in column-major order (row blocks inner), so a
+        // tile's bytes are the difference of the packed size up to its end and up to its start:
+        // the tensor's tiles add up to exactly the tensor's packed size in any format.
         func shape(_ tile: (row: Int, column: Int)) -> (rows: Int, columns: Int, bytes: Int64) {
             let r = min(rows, inFeatures - tile.row * rows)
             let c = min(columns, outFeatures - tile.column * columns)
-            return (r, c, Int64((Double(r * c) * bits / 8).rounded(.up)))
+            let before = Int64(tile.column * columns) * Int64(inFeatures) + Int64(tile.row * rows) * Int64(c)
+            let bytes = bits.bytes(forWeights: before + Int64(r * c)) - bits.bytes(forWeights: before)
+            return (r, c, bytes)
         }
         // Per column block: the tiles that finish it (one per array sharing it), and how many remain.
         var pendingTiles = Array(repeating: 0, count: ceilDiv(outFeatures, columns))

@@ -36,7 +36,7 @@ enum TileAssignment {
                 for (position, tile) in list.enumerated() {
                     let r = min(rows, inFeatures - tile.row * rows)
                     let c = min(columns, outFeatures - tile.column * columns)
-                    let bytes = Int64((Double(r * c) * bits / 8).rounded(.up))
+                    let bytes = bits.bytes(forWeights: Int64(r * c))
                     cycles += ceilDiv(bytes, loadBytesPerCycle) + Int64(tokens) + chip.arrayPipelineDepthCycles
                     if position + 1 == list.count || list[position + 1].column != tile.column { partials[tile.column] += 1 }
                 }
