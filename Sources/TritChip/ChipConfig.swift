@@ -33,6 +33,10 @@ public struct ChipConfig: Equatable, Sendable {
     public var kvCacheBits: Int
     /// Static (leakage) power of the whole chip, W.
     public var staticPowerWatts: Double
+    /// How many weight chunks DMA may load ahead of the arrays (2 = double buffering, 3 =
+    /// triple, …), capped by the slots the weight buffer holds; nil = as many as fit.
+    /// JSON: `"compiler": {"weightPrefetchDepth": N}` (optional).
+    public var weightPrefetchDepth: Int? = nil
     /// Field path → source or rationale text.
     public var sources: [String: String]
 
@@ -98,7 +102,7 @@ public struct ChipConfig: Equatable, Sendable {
     }
 
     static let topFields = ["name", "description", "technology", "clockHz", "ternaryArray", "vectorUnit", "attentionUnit",
-                            "sram", "offChipMemory", "weightFormat", "kvCacheBits", "staticPowerWatts", "sources", "notes"]
+                            "sram", "offChipMemory", "weightFormat", "kvCacheBits", "staticPowerWatts", "compiler", "sources", "notes"]
 
     /// Loads and validates a chip description.
     /// - Parameter name: the preset name; defaults to the file stem.
@@ -133,7 +137,15 @@ public struct ChipConfig: Equatable, Sendable {
         // Ranges span real designs with wide margin (a 44 GB wafer-scale SRAM fits) and keep every
         // cycle and byte count of a simulated step inside 64 bits.
         let bufferBytes: ClosedRange<Int64> = 1...(Int64(1) << 37)
-        return ChipConfig(
+        var prefetchDepth: Int? = nil
+        if json.contains("compiler") {
+            let compiler = try json.object("compiler")
+            try compiler.rejectUnknownKeys(["weightPrefetchDepth"])
+            if compiler.contains("weightPrefetchDepth") {
+                prefetchDepth = Int(try compiler.int("weightPrefetchDepth", in: 1...1_048_576))
+            }
+        }
+        var config = ChipConfig(
             name: name,
             description: try json.optionalString("description") ?? "",
             technology: try json.string("technology"),
@@ -168,5 +180,7 @@ public struct ChipConfig: Equatable, Sendable {
             kvCacheBits: Int(try json.int("kvCacheBits", in: 1...32)),
             staticPowerWatts: try json.double("staticPowerWatts", in: 0...1e5, describing: "watts in 0...100000"),
             sources: sources)
+        config.weightPrefetchDepth = prefetchDepth
+        return config
     }
 }

@@ -17,7 +17,7 @@ import TritModel
 public struct MemoryPlan: Equatable, Sendable {
     /// Bytes of one weight chunk (count full tiles in the chip's weight format).
     public var weightChunkBytes: Int64
-    /// Weight chunks the weight buffer holds (≥ 2).
+    /// Weight chunks in use (the weight buffer holds at least 2; `weightPrefetchDepth` may use fewer).
     public var weightSlots: Int
     /// Activation-buffer bytes needed per token position.
     public var activationBytesPerToken: Int64
@@ -124,7 +124,9 @@ public struct MemoryPlan: Equatable, Sendable {
                              expected: "at least \(needed) bytes (weights \(weightBytes) + KV cache \(kvBytes) of \(m.name))",
                              found: "\(c.offChipMemory.capacityBytes) bytes")
         }
-        var plan = MemoryPlan(weightChunkBytes: chunkBytes, weightSlots: Int(min(slots, 1 << 20)), activationBytesPerToken: perToken,
+        // Slots in use: as many as fit, or fewer when the config limits how far DMA runs ahead.
+        let slotsUsed = min(slots, Int64(c.weightPrefetchDepth ?? Int(1 << 20)))
+        var plan = MemoryPlan(weightChunkBytes: chunkBytes, weightSlots: Int(slotsUsed), activationBytesPerToken: perToken,
                               chunkTokens: chunkTokens, chunks: ceilDiv(tokens, chunkTokens), kvBlockBytes: kvBlock,
                               dramWeightBytes: weightBytes, dramKVCacheBytes: kvBytes)
         plan.estimatedInstructions = try estimateInstructions(graph, chip: chip, plan: plan, kvRowBytes: kvRowBytes,

@@ -46,6 +46,8 @@ import TritTestSupport
         ("\"kvCacheBits\": 16", "\"kvCacheBits\": 16, \"kvCacheBitz\": 8", "kvCacheBitz"),
         ("\"clockHz\": 1.0e9", "\"clockHz\": \"fast\"", "clockHz"),
         ("\"weightBufferBytes\": 1048576", "\"weightBufferBytes\": 1.5", "sram.weightBufferBytes"),
+        ("\"kvCacheBits\": 16", "\"kvCacheBits\": 16, \"compiler\": {\"weightPrefetchDepth\": 0}", "compiler.weightPrefetchDepth"),
+        ("\"kvCacheBits\": 16", "\"kvCacheBits\": 16, \"compiler\": {\"tileOrder\": 1}", "compiler.tileOrder"),
     ])
     func badFieldsAreNamed(original: String, replacement: String, field: String) throws {
         do {

@@ -69,6 +69,34 @@ import TritSim
         }
     }
 
+    /// Issue 3: a prefetch depth parameter. One slot (no double buffering) serialises DMA and
+    /// compute; two overlap them; more never hurts.
+    @Test func deeperWeightPrefetchIsNeverSlower() throws {
+        let chip = try Harness.chip("datacenter-hbm3e")
+        let graph = try Graph.decode(try Harness.model("bitnet-b1.58-2B-4T"), batch: 16, context: 256)
+        var cycles: [Int64] = []
+        for depth in [1, 2, 3, 8] {
+            let (program, stats) = try Harness.simulate(graph, on: chip.with { $0.weightPrefetchDepth = depth })
+            #expect(program.plan.weightSlots == depth)
+            cycles.append(stats.totalCycles)
+        }
+        #expect(cycles[0] > cycles[1], "single buffering should be slower: \(cycles)")
+        #expect(zip(cycles, cycles.dropFirst()).allSatisfy { $0 >= $1 }, "\(cycles)")
+    }
+
+    /// Issue 3: KV-cache precision is a chip parameter; KV traffic scales with its bits.
+    @Test func kvCacheBitsScaleKVTraffic() throws {
+        let chip = try Harness.chip("edge-lpddr5x")
+        let graph = try Graph.decode(try Harness.model("bitnet-b1.58-2B-4T"), batch: 2, context: 1000)
+        var kvBytes: [Int: Int64] = [:]
+        for bits in [16, 8, 4] {
+            let (_, stats) = try Harness.simulate(graph, on: chip.with { $0.kvCacheBits = bits })
+            kvBytes[bits] = stats.dramBytesByStream[Int(DMAStream.kvCache.rawValue)]
+        }
+        #expect(kvBytes[16] == 2 * (kvBytes[8] ?? 0))
+        #expect(kvBytes[8] == 2 * (kvBytes[4] ?? 0))
+    }
+
     /// Every byte read from DRAM in a decode step is a weight, a KV-cache value or an embedding
     /// row the graph needs; nothing is dropped and nothing is invented (decode runs in one chunk).
     @Test(arguments: cases)

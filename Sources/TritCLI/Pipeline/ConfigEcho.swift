@@ -47,6 +47,7 @@ enum ConfigEcho {
             ]),
             "weightFormat": .string(c.weightFormat.rawValue), "kvCacheBits": .int(Int64(c.kvCacheBits)),
             "staticPowerWatts": .double(c.staticPowerWatts),
+            "compiler": .object(c.weightPrefetchDepth.map { ["weightPrefetchDepth": .int(Int64($0))] } ?? [:]),
             "sources": .object(c.sources.mapValues { .string($0) }),
             "technology": .object([
                 "node": .string(t.node), "int8AddPicojoules": .double(t.int8AddPicojoules),
