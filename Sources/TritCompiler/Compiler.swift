@@ -106,10 +106,31 @@ public struct Compiler: Sendable {
                     index += 1
                     continue  // the final norm and LM head run once, for the last prompt position
                 }
-                done = context.lowerRMSNorm(chunkNode(node, tokens: node.layer == nil && isPrefill ? 1 : tokens))
+                let normTokens = node.layer == nil && isPrefill ? 1 : tokens
+                if index + 1 < nodes.count, case .activationQuant = nodes[index + 1].operation, nodes[index + 1].inputs == [index] {
+                    // Fusion: RMSNorm and int8 quantisation in one pass over the row; the fp16
+                    // normalised row is never written back.
+                    done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), fusedQuantize: chunkNode(nodes[index + 1], tokens: normTokens))
+                    context.nodeDone[index] = done
+                    context.nodeDone[index + 1] = done
+                    index += 2
+                    continue
+                }
+                done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens))
             case .activationQuant:
                 done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .quantize)
             case let .bitLinear(_, inFeatures, outFeatures):
+                if index + 1 < nodes.count, case .residualAdd = nodes[index + 1].operation, nodes[index + 1].inputs.contains(index) {
+                    // Fusion: the residual add rides on the dequantisation of each column block.
+                    let stream = nodes[index + 1].inputs.filter { $0 != index }.compactMap { context.nodeDone[$0] }
+                    done = context.lowerBitLinear(chunkNode(node, tokens: tokens), tokens: tokens, inFeatures: inFeatures,
+                                                  outFeatures: outFeatures, fusedResidual: stream)
+                    context.nodeDone[index] = done
+                    context.nodeDone[index + 1] = done
+                    lastResidual = done
+                    index += 2
+                    continue
+                }
                 done = context.lowerBitLinear(chunkNode(node, tokens: tokens), tokens: tokens, inFeatures: inFeatures, outFeatures: outFeatures)
             case .rope:
                 done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .rope)

@@ -155,3 +155,31 @@ import TritTestSupport
         }
     }
 }
+
+/// Issue 3: operator fusion where the hardware allows it.
+@Suite struct FusionTests {
+    @Test func normQuantiseAndDequantiseResidualAreFused() throws {
+        let chip = try ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology).load("edge")
+        let models = ModelCatalog(folder: RepositoryPaths.models)
+        // 2B4T: every quantisation follows an RMSNorm (input, attn_sub, post-attention, ffn_sub norms).
+        let graph = try Graph.decode(try models.load("2b4t"), batch: 1, context: 16)
+        let program = try Compiler(chip: chip).compile(graph).program
+        var kinds: [VectorKind: Int] = [:]
+        var vectorOps: Int64 = 0
+        for instruction in program.instructions {
+            if case let .vector(kind, operations, _, _, _) = instruction.operation {
+                kinds[kind, default: 0] += 1
+                vectorOps += operations
+            }
+        }
+        #expect(kinds[.residualAdd] == nil, "residual adds ride on dequantisation")
+        #expect(kinds[.quantize] == nil, "quantisation rides on RMSNorm")
+        #expect(kinds[.rmsNorm] == 30 * 4 + 1)
+        // No operation is lost by fusing (split-K partial sums only add to them).
+        #expect(vectorOps >= graph.nodes.reduce(0) { $0 + $1.vectorOps })
+        // Llama3-8B-1.58 has no sub-norms: o_proj's and down_proj's quantisations stay separate.
+        let llama = try Compiler(chip: chip).compile(try Graph.decode(try models.load("llama3"), batch: 1, context: 16)).program
+        let separate = llama.instructions.filter { if case .vector(.quantize, _, _, _, _) = $0.operation { return true } else { return false } }
+        #expect(separate.count == 32 * 2)
+    }
+}

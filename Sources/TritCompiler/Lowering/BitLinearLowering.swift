@@ -14,7 +14,11 @@ import TritModel
 /// DMA feeds all arrays at once.
 /// How tiles are spread over the arrays: `TileAssignment`.
 extension LoweringContext {
-    mutating func lowerBitLinear(_ node: GraphNode, tokens: Int, inFeatures: Int, outFeatures: Int) -> TokenID? {
+    /// - Parameter fusedResidual: when non-nil, the residual add that follows this layer is fused
+    ///   into the dequantisation: each column block also reads the residual stream (these tokens)
+    ///   and adds it, one more operation per output.
+    mutating func lowerBitLinear(_ node: GraphNode, tokens: Int, inFeatures: Int, outFeatures: Int,
+                                 fusedResidual: [TokenID]? = nil) -> TokenID? {
         let tag = LoweringContext.tag(node.category)
         let rows = chip.config.ternaryArray.rows
         let columns = chip.config.ternaryArray.columns
@@ -73,11 +77,12 @@ extension LoweringContext {
                         // (× γ / s) on the vector unit while the arrays go on with other tiles.
                         let sums = Int64(tokens) * Int64(columnsUsed)
                         let partials = Int64(pendingTiles[tile.column])
+                        let residual = fusedResidual != nil ? Int64(1) : 0
                         dequantized = builder.emit(
-                            .vector(kind: .dequantize, operations: sums * partials, specialOps: 0,
-                                    input: activationRange(bytes: sums * 4 * partials),
+                            .vector(kind: .dequantize, operations: sums * (partials + residual), specialOps: 0,
+                                    input: activationRange(bytes: sums * (4 * partials + residual * Int64(precision.activationBytes))),
                                     output: activationRange(bytes: sums * Int64(precision.linearOutputBytes))),
-                            on: vector, tag: tag, waits: finishing[tile.column])
+                            on: vector, tag: tag, waits: finishing[tile.column] + (fusedResidual ?? []))
                     }
                 }
             }

@@ -13,12 +13,20 @@ extension LoweringContext {
     }
 
     /// RMSNorm: its learned weights come from DRAM on the data DMA engine, then the vector unit.
-    mutating func lowerRMSNorm(_ node: GraphNode) -> TokenID? {
+    /// With `fusedQuantize`, the same pass also quantises the normalised row to int8 (absmax):
+    /// one instruction reading the fp16 input and writing only the int8 row and its scale.
+    mutating func lowerRMSNorm(_ node: GraphNode, fusedQuantize quantize: GraphNode? = nil) -> TokenID? {
         let bytes = node.weightBytes(precision)
         let weights = builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: DRAMRange(base: 0, bytes: bytes),
                                             sram: activationRange(bytes: bytes)),
                                    on: dataDMA, tag: LoweringContext.tag(node.category), waits: [])
-        return lowerVector(node, kind: .rmsNorm, extraWaits: weights.map { [$0] } ?? [])
+        guard let quantize else { return lowerVector(node, kind: .rmsNorm, extraWaits: weights.map { [$0] } ?? []) }
+        return builder.emit(.vector(kind: .rmsNorm, operations: node.vectorOps + quantize.vectorOps,
+                                    specialOps: node.specialFunctionOps + quantize.specialFunctionOps,
+                                    input: activationRange(bytes: node.activationReadBytes(precision) + bytes),
+                                    output: activationRange(bytes: quantize.activationWriteBytes(precision))),
+                            on: vector, tag: LoweringContext.tag(node.category),
+                            waits: inputTokens(node) + (weights.map { [$0] } ?? []))
     }
 
     /// Embedding gather: one DMA of the token rows of the full-precision table.
