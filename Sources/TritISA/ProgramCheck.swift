@@ -24,7 +24,7 @@ public enum ProgramCheck {
     ///   - program: the program.
     ///   - sramBytes: total on-chip SRAM of the target chip, bytes.
     ///   - source: the program's file name, for the error.
-    /// - Throws: `InputError(source:, location: "instruction <i> (<unit>)", expected: <rule>, found: …)`
+    /// - Throws: `InputError(source:, location: "instruction <i> (0-based, on <unit>)", expected: <rule>, found: …)`
     ///   for the first instruction that breaks a rule.
     /// - Complexity: O(instructions + waits).
     public static func check(_ program: Program, sramBytes: Int64, source: String) throws {
@@ -34,14 +34,14 @@ public enum ProgramCheck {
             let unitIndex = Int(instruction.unit)
             func violation(_ rule: String, _ found: String) -> InputError {
                 let unitName = unitIndex < program.units.count ? program.units[unitIndex].name : "unit \(unitIndex)"
-                return InputError(source: source, location: "instruction \(index) (\(unitName))", expected: rule, found: found)
+                return InputError(source: source, location: "instruction \(index) (0-based, on \(unitName))", expected: rule, found: found)
             }
             guard unitIndex < program.units.count else {
                 throw violation("unit: a unit of the program (0..<\(program.units.count))", "unit \(unitIndex)")
             }
             let kind = program.units[unitIndex].kind
             guard kind == requiredKind(of: instruction.operation) else {
-                throw violation("unit: a \(requiredKind(of: instruction.operation).rawValue) unit for this operation", "a \(kind.rawValue) unit")
+                throw violation("unit: a \(requiredKind(of: instruction.operation).name) unit for this operation", "a \(kind.name) unit")
             }
             guard Int(instruction.tag) < program.tags.count else {
                 throw violation("tag: a declared tag (0..<\(program.tags.count))", "tag \(instruction.tag)")

@@ -37,6 +37,13 @@ final class ProgramCommandsTests: XCTestCase {
         XCTAssertTrue(fromText.stdout.contains("array.0"), fromText.stdout)
     }
 
+    func testAssemblyRecordsWhatItWasCompiledFor() throws {
+        let program = try compile("p.tasm")
+        let text = try String(contentsOf: program, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("; compiled by tritsim"), String(text.prefix(200)))
+        XCTAssertTrue(text.prefix(200).contains("chip edge-lpddr5x, decode(B=2, L=64)"), String(text.prefix(200)))
+    }
+
     func testInspectReportsCountsHighWaterAndStreams() throws {
         let program = try compile("p.tbin")
         let run = tool(["inspect", program.path, "--chip", "edge"])
@@ -103,6 +110,9 @@ final class ProgramCommandsTests: XCTestCase {
         XCTAssertEqual(wrongExtension.status, 1)
         XCTAssertTrue(wrongExtension.stderr.contains(".tasm or .tbin"), wrongExtension.stderr)
         XCTAssertEqual(tool(["compile", "--phase", "train", "-o", scratch.appendingPathComponent("p.tasm").path]).status, 2)
+        let tasm = scratch.appendingPathComponent("p.tasm").path
+        XCTAssertEqual(tool(["compile", "--phase", "prefill", "--context", "5", "-o", tasm]).status, 2, "--context is a decode option")
+        XCTAssertEqual(tool(["compile", "--phase", "decode", "--tokens", "5", "-o", tasm]).status, 2, "--tokens is a prefill option")
         XCTAssertEqual(tool(["sim"]).status, 2, "missing program")
         let missing = tool(["sim", scratch.appendingPathComponent("nope.tbin").path])
         XCTAssertEqual(missing.status, 1)

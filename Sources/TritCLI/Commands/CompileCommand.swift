@@ -42,6 +42,12 @@ struct CompileCommand: Subcommand {
         guard phase == "prefill" || phase == "decode" else {
             throw UsageError("option '--phase' expects prefill or decode, found '\(phase)'", helpCommand: Self.helpCommand)
         }
+        if phase == "prefill", let option = ["batch", "context"].first(where: { arguments.values[$0] != nil }) {
+            throw UsageError("option '--\(option)' applies to --phase decode, not prefill", helpCommand: Self.helpCommand)
+        }
+        if phase == "decode", arguments.values["tokens"] != nil {
+            throw UsageError("option '--tokens' applies to --phase prefill, not decode", helpCommand: Self.helpCommand)
+        }
         let maximumTokens = Int(ModelConfig.Limits.maxPositionEmbeddings)
         tokens = try arguments.integer("tokens", minimum: 1, maximum: maximumTokens)
         batch = try arguments.integer("batch", minimum: 1, maximum: Graph.maximumBatch)
@@ -64,7 +70,8 @@ struct CompileCommand: Subcommand {
             : try Graph.decode(modelConfig, batch: batch, context: self.context)
         let compiled = try Compiler(chip: resolved).compile(graph)
         let path = URL(fileURLWithPath: output, relativeTo: context.currentDirectory).path
-        try ProgramFile.write(compiled.program, to: path, option: "--output")
+        try ProgramFile.write(compiled.program, to: path, option: "--output",
+                              comment: "compiled by tritsim \(CommandLineTool.version): model \(modelConfig.name), chip \(resolved.config.name), \(graph.phase)")
         let plan = compiled.plan
         context.stdout("compiled \(modelConfig.name) \(graph.phase) for \(resolved.config.name): "
             + "\(compiled.program.instructions.count) instructions, \(plan.chunks) chunk(s) of \(plan.chunkTokens) tokens, "

@@ -36,7 +36,7 @@ struct InspectCommand: Subcommand {
         var counts = TextTable(headers: ["opcode", "instructions"], alignments: [.left, .right])
         counts.rows = inspection.instructionsByMnemonic.map { [$0.mnemonic, String($0.count)] }
         out += counts.plainText() + "\n"
-        out += "SRAM high-water mark: \(Units.bytes(inspection.sramHighWaterBytes)) (\(inspection.sramHighWaterBytes) bytes)\n"
+        out += "SRAM high-water mark (highest address used + 1): \(Units.bytes(inspection.sramHighWaterBytes)) (\(inspection.sramHighWaterBytes) bytes)\n"
         out += "off-chip bytes per DMA stream: " + inspection.dramBytesByStream
             .map { "\($0.stream) \(Units.bytes($0.bytes)) (\($0.bytes))" }.joined(separator: ", ") + "\n"
         out += "ternary MACs: \(inspection.ternaryMACs)\n"
@@ -46,7 +46,8 @@ struct InspectCommand: Subcommand {
                                            technologyFolder: configs.appendingPathComponent("technology")).load(chip)
             let bounds = inspection.bounds(on: resolved)
             out += "lower bounds on \(resolved.config.name): memory \(Units.seconds(bounds.memorySeconds)) "
-                + "(off-chip bytes / achievable bandwidth), compute \(Units.seconds(bounds.computeSeconds)) (ternary MACs / array peak)\n"
+                + "(off-chip bytes / achievable bandwidth), compute \(Units.seconds(bounds.computeSeconds)) (ternary MACs / array peak), "
+                + "arrays \(Units.seconds(bounds.arraySeconds)) (tile loads + tokens + adder depth, spread over all arrays)\n"
         }
         context.stdout(out)
     }

@@ -40,14 +40,15 @@ struct SimCommand: Subcommand {
         let energy = EnergyModel.energy(of: stats.counters, on: resolved, seconds: stats.seconds)
         var out = "\(program) on \(resolved.config.name): \(stats.totalCycles) cycles = \(Units.seconds(stats.seconds)), "
             + "\(stats.instructionCount) instructions\n\n"
-        var units = TextTable(headers: ["unit", "instructions", "busy", "waiting on memory", "waiting on compute"],
+        var units = TextTable(headers: ["unit", "instructions", "busy", "waiting on memory", "waiting on other units"],
                               alignments: [.left, .right, .right, .right, .right])
         for u in stats.units {
             func share(_ cycles: Int64) -> String { stats.totalCycles > 0 ? Units.percent(Double(cycles) / Double(stats.totalCycles)) : "0%" }
             units.rows.append([u.unit.name, String(u.instructions), share(u.busyCycles), share(u.waitingOnMemoryCycles),
                                share(u.waitingOnComputeCycles)])
         }
-        out += units.plainText() + "\n"
+        out += units.plainText()
+        out += "(shares of the run; the rest of a unit's time it had nothing to do)\n\n"
         let streams = DMAStream.allCases.map { "\($0.name) \(Units.bytes(stats.dramBytesByStream[Int($0.rawValue)]))" }
         out += "off-chip: \(streams.joined(separator: ", ")); channel busy "
             + Units.percent(stats.totalCycles > 0 ? Double(stats.dramBusyCycles) / Double(stats.totalCycles) : 0) + "\n"

@@ -48,11 +48,14 @@ enum ProgramFile {
         }
     }
 
-    /// Writes a program atomically in the format its extension names.
-    static func write(_ program: Program, to path: String, option: String) throws {
+    /// Writes a program atomically in the format its extension names; `.tasm` files start with
+    /// `comment` as `;` lines (what the program was compiled for), which the assembler skips.
+    static func write(_ program: Program, to path: String, option: String, comment: String = "") throws {
         let url = URL(fileURLWithPath: path)
         switch try format(of: path, option: option) {
-        case .assembly: try AtomicFile.write(program.assembly(), to: url)
+        case .assembly:
+            let header = comment.isEmpty ? "" : comment.split(separator: "\n").map { "; \($0)\n" }.joined()
+            try AtomicFile.write(header + program.assembly(), to: url)
         case .binary: try AtomicFile.write(Data(program.binary()), to: url)
         }
     }

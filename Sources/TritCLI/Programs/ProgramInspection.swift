@@ -11,6 +11,8 @@ struct ProgramInspection {
     var dramBytesByStream: [(stream: String, bytes: Int64)]
     /// Ternary MACs of all tiles.
     var ternaryMACs: Int64
+    /// Tiles: (packed weight bytes, tokens) of each, for the array-time bound.
+    var tiles: [(weightBytes: Int64, tokens: Int64)]
     /// Total off-chip bytes.
     var dramBytes: Int64 { dramBytesByStream.reduce(0) { $0 + $1.bytes } }
 
@@ -19,6 +21,7 @@ struct ProgramInspection {
         var highWater: Int64 = 0
         var streamBytes = Array(repeating: Int64(0), count: DMAStream.allCases.count)
         var macs: Int64 = 0
+        var tiles: [(weightBytes: Int64, tokens: Int64)] = []
         for instruction in program.instructions {
             let operation = instruction.operation
             counts[ProgramInspection.mnemonic(operation), default: 0] += 1
@@ -26,8 +29,9 @@ struct ProgramInspection {
             switch operation {
             case let .dmaLoad(stream, dram, _), let .dmaStore(stream, _, dram):
                 streamBytes[Int(stream.rawValue)] += dram.bytes
-            case let .ternaryTile(rows, columns, tokens, _, _, _, _):
+            case let .ternaryTile(rows, columns, tokens, weights, _, _, _):
                 macs += Int64(rows) * Int64(columns) * Int64(tokens)
+                tiles.append((weights.bytes, Int64(tokens)))
             default:
                 break
             }
@@ -36,6 +40,7 @@ struct ProgramInspection {
         sramHighWaterBytes = highWater
         dramBytesByStream = DMAStream.allCases.map { ($0.name, streamBytes[Int($0.rawValue)]) }
         ternaryMACs = macs
+        self.tiles = tiles
     }
 
     /// The full `.tasm` mnemonic of an operation (`vector.softmax`, `matrix.scores`, `tile`).
@@ -48,10 +53,14 @@ struct ProgramInspection {
     }
 
     /// Lower bounds of the program's run time on `chip`, s: all off-chip bytes at the achievable
-    /// bandwidth, and all ternary MACs at the arrays' peak.
-    func bounds(on chip: ResolvedChip) -> (memorySeconds: Double, computeSeconds: Double) {
+    /// bandwidth; all ternary MACs at the arrays' peak; and every tile's time on an array (tile
+    /// load + tokens + adder depth, the array timing equation) spread evenly over all arrays.
+    func bounds(on chip: ResolvedChip) -> (memorySeconds: Double, computeSeconds: Double, arraySeconds: Double) {
         let memory = Double(dramBytes) / (chip.config.offChipMemory.peakBandwidthBytesPerSecond * chip.config.offChipMemory.efficiency)
         let compute = Double(ternaryMACs) / (Double(chip.peakTernaryMACsPerCycle) * chip.config.clockHz)
-        return (memory, compute)
+        let load = Int64(chip.config.ternaryArray.weightLoadBytesPerCycle)
+        let tileCycles = tiles.reduce(Int64(0)) { $0 + ($1.weightBytes + load - 1) / load + $1.tokens + chip.arrayPipelineDepthCycles }
+        let array = Double(tileCycles) / Double(chip.config.ternaryArray.count) / chip.config.clockHz
+        return (memory, compute, array)
     }
 }
