@@ -42,6 +42,15 @@ public struct Compiler: Sendable {
                   quantizedActivationBytes: 1, linearOutputBytes: 2, kvCacheBits: chip.config.kvCacheBits)
     }
 
+    /// What `chip` offers, for the static checks of a program run on it.
+    public static func checkLimits(for chip: ResolvedChip) -> ProgramCheck.Limits {
+        let c = chip.config
+        return ProgramCheck.Limits(sramBytes: c.sram.weightBufferBytes + c.sram.activationBufferBytes + c.sram.kvBufferBytes,
+                                   dramBytes: c.offChipMemory.capacityBytes, arrays: c.ternaryArray.count,
+                                   arrayRows: c.ternaryArray.rows, arrayColumns: c.ternaryArray.columns,
+                                   bitsPerWeight: c.weightFormat.bitsPerWeight)
+    }
+
     /// The units of every program for `chip`, in `UnitID` order.
     public static func units(for chip: ResolvedChip) -> [UnitDescriptor] {
         [UnitDescriptor(kind: .dma, name: "dma.weights"), UnitDescriptor(kind: .dma, name: "dma.kv"),

@@ -12,23 +12,84 @@ import TritCore
 ///    queue in program order, so this rule alone makes the program deadlock-free: the earliest
 ///    unfinished instruction can always start;
 /// 5. **sram** — every SRAM range lies inside `0 ..< sramBytes` (base ≥ 0, bytes ≥ 0);
-/// 6. **dma** — a transfer moves at least one byte, at a DRAM address ≥ 0, and its SRAM and
-///    DRAM ranges have the same length. (Transfers are byte-granular in this ISA version, so no
-///    alignment rule applies yet.)
+/// 6. **dma** — a transfer moves at least one byte, inside the chip's off-chip capacity, and
+///    its SRAM and DRAM ranges have the same length. (Transfers are byte-granular in this ISA
+///    version, so no alignment rule applies yet.)
+/// 7. **resources** — no more arrays than the chip has, one vector and one attention unit, at
+///    most `Limits.maximumDMAUnits` DMA engines; tiles no larger than the array, 1 ≤ tokens ≤
+///    `Limits.maximumTileTokens`, with weight, input and accumulator lengths that match the tile
+///    (packed weights within a byte of rows × columns × bits / 8; tokens × rows int8 inputs;
+///    tokens × columns int32 sums); vector and matrix work in proportion to the bytes touched;
+/// 8. **layout** — at most one token per instruction, wait lists laid out one after another in
+///    program order (as `ProgramBuilder` and the assembler make them), and program totals of
+///    every energy counter inside 64 bits.
+///
+/// Together these make any program that passes safe to simulate: no count can overflow, and the
+/// work is linear in the file's size.
 ///
 /// Not yet checked: a read of an SRAM buffer before the write it depends on (the compiler's
 /// activation addresses are not yet allocated per tensor).
 public enum ProgramCheck {
+    /// What the target chip offers, for the resource rules.
+    public struct Limits: Sendable {
+        /// Total on-chip SRAM, bytes.
+        public var sramBytes: Int64
+        /// Off-chip memory capacity, bytes.
+        public var dramBytes: Int64
+        /// Ternary arrays.
+        public var arrays: Int
+        /// Rows and columns of one array.
+        public var arrayRows: Int
+        public var arrayColumns: Int
+        /// Packed bits per ternary weight (numerator / denominator).
+        public var bitsPerWeight: BitsPerWeight
+
+        /// Most DMA engines a program may use (the compiler uses 3).
+        public static let maximumDMAUnits = 16
+        /// Most token rows one tile instruction may stream (the longest context a model may have).
+        public static let maximumTileTokens: Int32 = 1 << 20
+        /// Most vector operations or special-function evaluations per byte an instruction touches
+        /// (the compiler's routines need at most about 3).
+        public static let maximumOperationsPerByte: Int64 = 16
+        /// Most MACs per byte a matrix instruction touches (the LM head at the largest batch needs
+        /// half the batch, 32,768).
+        public static let maximumMACsPerByte: Int64 = 1 << 20
+
+        /// Creates limits.
+        public init(sramBytes: Int64, dramBytes: Int64, arrays: Int, arrayRows: Int, arrayColumns: Int, bitsPerWeight: BitsPerWeight) {
+            self.sramBytes = sramBytes
+            self.dramBytes = dramBytes
+            self.arrays = arrays
+            self.arrayRows = arrayRows
+            self.arrayColumns = arrayColumns
+            self.bitsPerWeight = bitsPerWeight
+        }
+    }
+
     /// Checks `program` against the rules above.
     /// - Parameters:
     ///   - program: the program.
-    ///   - sramBytes: total on-chip SRAM of the target chip, bytes.
+    ///   - limits: what the target chip offers.
     ///   - source: the program's file name, for the error.
     /// - Throws: `InputError(source:, location: "instruction <i> (0-based, on <unit>)", expected: <rule>, found: …)`
     ///   for the first instruction that breaks a rule.
     /// - Complexity: O(instructions + waits).
-    public static func check(_ program: Program, sramBytes: Int64, source: String) throws {
-        var signalledBy = Array(repeating: -1, count: max(0, program.tokenCount))
+    public static func check(_ program: Program, limits: Limits, source: String) throws {
+        let sramBytes = limits.sramBytes
+        guard program.tokenCount >= 0, program.tokenCount <= program.instructions.count else {
+            throw InputError(source: source, location: "token count", expected: "layout: at most one token per instruction (\(program.instructions.count))",
+                             found: "\(program.tokenCount)")
+        }
+        var unitsOfKind: [UnitKind: Int] = [:]
+        for unit in program.units { unitsOfKind[unit.kind, default: 0] += 1 }
+        for (kind, allowed) in [(UnitKind.ternaryArray, limits.arrays), (.vector, 1), (.attention, 1), (.dma, Limits.maximumDMAUnits)]
+            where unitsOfKind[kind, default: 0] > allowed {
+            throw InputError(source: source, location: "units", expected: "resources: at most \(allowed) \(kind.name) units on this chip",
+                             found: "\(unitsOfKind[kind, default: 0])")
+        }
+        var signalledBy = Array(repeating: -1, count: program.tokenCount)
+        var nextWait = 0
+        var totals = Array(repeating: Int64(0), count: 6)  // ternary adds, fp16 MACs, vector ops, special ops, SRAM bytes, DRAM bytes
         for index in program.instructions.indices {
             let instruction = program.instructions[index]
             let unitIndex = Int(instruction.unit)
@@ -48,9 +109,11 @@ public enum ProgramCheck {
             }
             let start = Int(instruction.waitStart)
             let count = Int(instruction.waitCount)
-            guard start >= 0, count >= 0, start <= program.waitTokens.count - count else {
-                throw violation("wait: a wait list inside the program's wait tokens", "start \(start), count \(count)")
+            guard start == nextWait, count >= 0, start <= program.waitTokens.count - count else {
+                throw violation("layout: wait list at \(nextWait), right after the previous instruction's, inside the wait tokens",
+                                "start \(start), count \(count)")
             }
+            nextWait += count
             for token in program.waitTokens[start ..< start + count] {
                 guard token >= 0, Int(token) < signalledBy.count, signalledBy[Int(token)] >= 0 else {
                     throw violation("wait: a token signalled by an earlier instruction", "a wait on token \(token), never signalled before")
@@ -71,15 +134,56 @@ public enum ProgramCheck {
                     throw violation("sram: a range inside 0..<\(sramBytes)", "\(range.base)+\(range.bytes)")
                 }
             }
+            var actions: [Int64] = [0, 0, 0, 0, 0, 0]
+            let touched = sramRanges(of: instruction.operation).reduce(Int64(0)) { $0 + $1.bytes }  // each ≤ sramBytes ≤ 2^37
+            actions[4] = touched
             switch instruction.operation {
             case let .dmaLoad(_, dram, sram), let .dmaStore(_, sram, dram):
-                guard dram.bytes > 0, dram.base >= 0, dram.bytes == sram.bytes else {
-                    throw violation("dma: at least one byte, a DRAM address ≥ 0, equal SRAM and DRAM lengths",
+                guard dram.bytes > 0, dram.base >= 0, dram.base <= limits.dramBytes - dram.bytes, dram.bytes == sram.bytes else {
+                    throw violation("dma: at least one byte inside 0..<\(limits.dramBytes) of off-chip memory, equal SRAM and DRAM lengths",
                                     "dram \(dram.base)+\(dram.bytes), sram \(sram.base)+\(sram.bytes)")
                 }
-            default:
-                break
+                actions[5] = dram.bytes
+            case let .ternaryTile(rows, columns, tokens, weights, input, accumulator, _):
+                guard rows >= 1, Int(rows) <= limits.arrayRows, columns >= 1, Int(columns) <= limits.arrayColumns,
+                      tokens >= 1, tokens <= Limits.maximumTileTokens else {
+                    throw violation("resources: a tile of 1...\(limits.arrayRows) rows × 1...\(limits.arrayColumns) columns, 1...\(Limits.maximumTileTokens) tokens",
+                                    "\(rows) × \(columns), \(tokens) tokens")
+                }
+                let weightsCount = Int64(rows) * Int64(columns)
+                let packed = limits.bitsPerWeight.bytes(forWeights: weightsCount)
+                let r = Int64(rows), c = Int64(columns), t = Int64(tokens)
+                guard weights.bytes >= packed - 1, weights.bytes <= packed + 1, input.bytes == t * r, accumulator.bytes == t * c * 4 else {
+                    throw violation("resources: weights \(packed)±1 bytes, input \(t * r) bytes (tokens × rows), accumulator \(t * c * 4) bytes (tokens × columns × 4)",
+                                    "weights \(weights.bytes), input \(input.bytes), accumulator \(accumulator.bytes)")
+                }
+                actions[0] = weightsCount * t
+            case let .vector(_, operations, specialOps, _, _):
+                let most = Limits.maximumOperationsPerByte * max(touched, 1)
+                guard operations >= 0, specialOps >= 0, operations <= most, specialOps <= most else {
+                    throw violation("resources: 0...\(most) operations and special operations (\(Limits.maximumOperationsPerByte) per byte touched)",
+                                    "\(operations) and \(specialOps)")
+                }
+                actions[2] = operations
+                actions[3] = specialOps
+            case let .matrix(_, macs, _, _):
+                let most = Limits.maximumMACsPerByte * max(touched, 1)
+                guard macs >= 0, macs <= most else {
+                    throw violation("resources: 0...\(most) MACs (\(Limits.maximumMACsPerByte) per byte touched)", "\(macs)")
+                }
+                actions[1] = macs
             }
+            for (slot, value) in actions.enumerated() {
+                let (sum, overflow) = totals[slot].addingReportingOverflow(value)
+                guard !overflow, sum <= Int64(1) << 62 else {
+                    throw violation("layout: program totals of every counter below 2^62", "a larger total")
+                }
+                totals[slot] = sum
+            }
+        }
+        guard nextWait == program.waitTokens.count else {
+            throw InputError(source: source, location: "wait tokens", expected: "layout: exactly the waits of the instructions (\(nextWait))",
+                             found: "\(program.waitTokens.count)")
         }
     }
 

@@ -116,12 +116,11 @@ import TritTestSupport
     @Test(arguments: ["edge-lpddr5x", "datacenter-hbm3e"])
     func presetsAndModels(chipName: String) throws {
         let chip = try ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology).load(chipName)
-        let sramBytes = chip.config.sram.weightBufferBytes + chip.config.sram.activationBufferBytes + chip.config.sram.kvBufferBytes
         for modelName in ["bitnet-b1.58-2B-4T", "bitnet_b1_58-3B", "Llama3-8B-1.58-100B-tokens"] {
             let model = try ModelCatalog(folder: RepositoryPaths.models).load(modelName)
             for graph in [try Graph.prefill(model, tokens: 700), try Graph.decode(model, batch: 8, context: 1500)] {
                 let program = try Compiler(chip: chip).compile(graph).program
-                try ProgramCheck.check(program, sramBytes: sramBytes, source: "\(modelName) \(graph.phase)")
+                try ProgramCheck.check(program, limits: Compiler.checkLimits(for: chip), source: "\(modelName) \(graph.phase)")
             }
         }
     }

@@ -71,6 +71,7 @@ import TritSim
     @Test func aWaitThatIsNeverSignalledIsReportedNotHung() throws {
         var builder = ProgramBuilder(units: units, tags: ["t"])
         builder.emit(tile(tokens: 1), on: 1, tag: 0, waits: [])
+        builder.emit(tile(tokens: 1), on: 1, tag: 0, waits: [], signals: false)
         var program = builder.build()
         program.tokenCount = 2
         program.waitTokens = [1]
@@ -82,6 +83,14 @@ import TritSim
             #expect(error.found.contains("never signalled"))
             #expect(error.location.contains("instruction 0"))
         }
+    }
+
+    @Test func moreTokensThanInstructionsIsRefusedBeforeAllocating() throws {
+        var builder = ProgramBuilder(units: units, tags: ["t"])
+        builder.emit(tile(tokens: 1), on: 1, tag: 0, waits: [])
+        var program = builder.build()
+        program.tokenCount = 1 << 31
+        #expect(throws: InputError.self) { try Engine(chip: chip).run(program) }
     }
 
     @Test func malformedProgramsAreRefused() throws {

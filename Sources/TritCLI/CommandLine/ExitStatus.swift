@@ -27,7 +27,12 @@ public enum ExitStatus {
     }
 
     /// `text` with line breaks replaced by spaces, so every error is exactly one line.
+    /// Line breaks become spaces and other control characters `?`, so input echoed in an error
+    /// can neither split the line nor drive the terminal.
     private static func oneLine(_ text: String) -> String {
-        String(text.map { $0.isNewline ? " " : $0 })
+        String(text.map { character in
+            if character.isNewline { return " " }
+            return character.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } ? "?" : character
+        })
     }
 }

@@ -21,7 +21,10 @@ struct ParsedArguments: Sendable {
     /// - Throws: `InputError` if the value is empty (or there is neither value nor default).
     func nonEmptyString(_ name: String, expected: String) throws -> String {
         guard let text = string(name), !text.isEmpty else {
-            throw InputError(source: "command line", location: "--" + name, expected: expected, found: "an empty value")
+            let spec = table.first { $0.name == name }
+            let location: String
+            if let spec, case .positional = spec.kind { location = spec.synopsis } else { location = "--" + name }
+            throw InputError(source: "command line", location: location, expected: expected, found: "an empty value")
         }
         return text
     }

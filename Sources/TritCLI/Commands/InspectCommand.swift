@@ -30,7 +30,7 @@ struct InspectCommand: Subcommand {
     func run(in context: CommandContext) throws {
         let path = URL(fileURLWithPath: program, relativeTo: context.currentDirectory).path
         let loaded = try ProgramFile.read(path, option: "PROGRAM")
-        let inspection = ProgramInspection(loaded)
+        let inspection = try ProgramInspection(loaded, source: path)
         var out = "\(program): \(loaded.instructions.count) instructions on \(loaded.units.count) units, "
             + "\(loaded.tokenCount) tokens\n\n"
         var counts = TextTable(headers: ["opcode", "instructions"], alignments: [.left, .right])

@@ -1,5 +1,6 @@
 import Foundation
 import TritChip
+import TritCompiler
 import TritISA
 import TritReport
 import TritSim
@@ -34,8 +35,7 @@ struct SimCommand: Subcommand {
                                        technologyFolder: configs.appendingPathComponent("technology")).load(chip)
         let path = URL(fileURLWithPath: program, relativeTo: context.currentDirectory).path
         let loaded = try ProgramFile.read(path, option: "PROGRAM")
-        let s = resolved.config.sram
-        try ProgramCheck.check(loaded, sramBytes: s.weightBufferBytes + s.activationBufferBytes + s.kvBufferBytes, source: program)
+        try ProgramCheck.check(loaded, limits: Compiler.checkLimits(for: resolved), source: path)
         let stats = try Engine(chip: resolved).run(loaded)
         let energy = EnergyModel.energy(of: stats.counters, on: resolved, seconds: stats.seconds)
         var out = "\(program) on \(resolved.config.name): \(stats.totalCycles) cycles = \(Units.seconds(stats.seconds)), "

@@ -27,8 +27,9 @@ enum ProgramFile {
     static func read(_ path: String, option: String) throws -> Program {
         let format = try format(of: path, option: option)
         let url = URL(fileURLWithPath: path)
-        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber, size.int64Value > 1 << 30 {
-            throw InputError(source: path, location: "", expected: "a program file of at most 1 GiB", found: "\(size.int64Value) bytes")
+        // 2 GiB: above the largest program the compiler emits (8M instructions ≈ 1.3 GB of .tasm).
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber, size.int64Value > 1 << 31 {
+            throw InputError(source: path, location: "", expected: "a program file of at most 2 GiB", found: "\(size.int64Value) bytes")
         }
         let data: Data
         do {

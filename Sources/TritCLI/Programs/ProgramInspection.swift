@@ -1,4 +1,5 @@
 import TritChip
+import TritCore
 import TritISA
 
 /// What `tritsim inspect` reports about a program, computed without simulating it.
@@ -14,9 +15,19 @@ struct ProgramInspection {
     /// Tiles: (packed weight bytes, tokens) of each, for the array-time bound.
     var tiles: [(weightBytes: Int64, tokens: Int64)]
     /// Total off-chip bytes.
-    var dramBytes: Int64 { dramBytesByStream.reduce(0) { $0 + $1.bytes } }
+    var dramBytes: Int64
 
-    init(_ program: Program) {
+    /// Inspects `program`, which need not have passed `ProgramCheck`: every sum is overflow-checked.
+    /// - Throws: `InputError` naming `source` if a count or address does not fit in 64 bits.
+    init(_ program: Program, source: String) throws {
+        func add(_ a: Int64, _ b: Int64) throws -> Int64 {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            guard !overflow else {
+                throw InputError(source: source, location: "program totals", expected: "counts and addresses that fit in 64 bits",
+                                 found: "larger ones")
+            }
+            return sum
+        }
         var counts: [String: Int] = [:]
         var highWater: Int64 = 0
         var streamBytes = Array(repeating: Int64(0), count: DMAStream.allCases.count)
@@ -25,12 +36,14 @@ struct ProgramInspection {
         for instruction in program.instructions {
             let operation = instruction.operation
             counts[ProgramInspection.mnemonic(operation), default: 0] += 1
-            for range in ProgramCheck.sramRanges(of: operation) { highWater = max(highWater, range.base + range.bytes) }
+            for range in ProgramCheck.sramRanges(of: operation) { highWater = max(highWater, try add(range.base, range.bytes)) }
             switch operation {
             case let .dmaLoad(stream, dram, _), let .dmaStore(stream, _, dram):
-                streamBytes[Int(stream.rawValue)] += dram.bytes
+                streamBytes[Int(stream.rawValue)] = try add(streamBytes[Int(stream.rawValue)], dram.bytes)
             case let .ternaryTile(rows, columns, tokens, weights, _, _, _):
-                macs += Int64(rows) * Int64(columns) * Int64(tokens)
+                let (area, areaOverflow) = Int64(rows).multipliedReportingOverflow(by: Int64(columns))
+                let (tileMACs, macsOverflow) = area.multipliedReportingOverflow(by: Int64(tokens))
+                macs = try add(macs, areaOverflow || macsOverflow ? Int64.max : tileMACs)
                 tiles.append((weights.bytes, Int64(tokens)))
             default:
                 break
@@ -39,6 +52,7 @@ struct ProgramInspection {
         instructionsByMnemonic = counts.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         sramHighWaterBytes = highWater
         dramBytesByStream = DMAStream.allCases.map { ($0.name, streamBytes[Int($0.rawValue)]) }
+        dramBytes = try streamBytes.reduce(0) { try add($0, $1) }
         ternaryMACs = macs
         self.tiles = tiles
     }
@@ -58,8 +72,9 @@ struct ProgramInspection {
     func bounds(on chip: ResolvedChip) -> (memorySeconds: Double, computeSeconds: Double, arraySeconds: Double) {
         let memory = Double(dramBytes) / (chip.config.offChipMemory.peakBandwidthBytesPerSecond * chip.config.offChipMemory.efficiency)
         let compute = Double(ternaryMACs) / (Double(chip.peakTernaryMACsPerCycle) * chip.config.clockHz)
-        let load = Int64(chip.config.ternaryArray.weightLoadBytesPerCycle)
-        let tileCycles = tiles.reduce(Int64(0)) { $0 + ($1.weightBytes + load - 1) / load + $1.tokens + chip.arrayPipelineDepthCycles }
+        let load = Double(chip.config.ternaryArray.weightLoadBytesPerCycle)
+        let depth = Double(chip.arrayPipelineDepthCycles)
+        let tileCycles = tiles.reduce(0.0) { $0 + (Double($1.weightBytes) / load).rounded(.up) + Double($1.tokens) + depth }
         let array = Double(tileCycles) / Double(chip.config.ternaryArray.count) / chip.config.clockHz
         return (memory, compute, array)
     }

@@ -11,12 +11,16 @@ struct ExecutionState {
     var unitBusy: [Bool]
     var blockedOn: [TokenID]            // unit → token it waits for, or -1
     var blockedSince: [Int64]
+    var waitCursor: [Int]               // unit → first wait of its head instruction not yet known signalled
+    var waiterHead: [Int32]             // token → first unit blocked on it, or -1
+    var waiterNext: [Int32]             // unit → next unit blocked on the same token, or -1
     var signalled: [Bool]
     var events: EventQueue
     var now: Int64 = 0
     var lastCompletion: Int64 = 0
     var executed = 0
     var exceededMaximumCycles = false
+    var exceededAtInstruction = -1
     let chipSource: String
 
     var dram: DRAMChannel
@@ -35,6 +39,10 @@ struct ExecutionState {
 
     init(program: Program, chip: ResolvedChip) throws {
         self.program = program
+        guard program.tokenCount >= 0, program.tokenCount <= program.instructions.count else {
+            throw InputError(source: "program", location: "token count",
+                             expected: "at most one token per instruction (\(program.instructions.count))", found: "\(program.tokenCount)")
+        }
         chipSource = chip.config.sourceFile.isEmpty ? "chip \(chip.config.name)" : chip.config.sourceFile
         let unitCount = program.units.count
         var queues = Array(repeating: [Int32](), count: unitCount)
@@ -68,6 +76,9 @@ struct ExecutionState {
         unitBusy = Array(repeating: false, count: unitCount)
         blockedOn = Array(repeating: -1, count: unitCount)
         blockedSince = Array(repeating: 0, count: unitCount)
+        waitCursor = Array(repeating: -1, count: unitCount)
+        waiterHead = Array(repeating: -1, count: program.tokenCount)
+        waiterNext = Array(repeating: -1, count: unitCount)
         signalled = Array(repeating: false, count: program.tokenCount)
         events = EventQueue(capacity: 2 * unitCount + 16)
         dram = DRAMChannel(chip: chip)
@@ -87,9 +98,16 @@ struct ExecutionState {
         for unit in 0..<queues.count { tryIssue(unit: unit) }
     }
 
+    /// Marks `token` signalled and retries the units blocked on it (a linked list per token, so
+    /// a signal costs O(units waiting on it), not O(all units)).
     mutating func signal(token: Int) {
         signalled[token] = true
-        for unit in 0..<blockedOn.count where blockedOn[unit] == TokenID(token) {
+        var next = waiterHead[token]
+        waiterHead[token] = -1
+        while next >= 0 {
+            let unit = Int(next)
+            next = waiterNext[unit]
+            waiterNext[unit] = -1
             let waited = now - blockedSince[unit]
             if dramWaitTokens[token] {
                 unitStatistics[unit].waitingOnMemoryCycles += waited
@@ -112,16 +130,24 @@ struct ExecutionState {
         let index = Int(queues[unit][queuePosition[unit]])
         let instruction = program.instructions[index]
         let waitEnd = Int(instruction.waitStart) + Int(instruction.waitCount)
-        for position in Int(instruction.waitStart)..<waitEnd {
+        // Resume where the last attempt stopped: each wait is examined O(1) times overall.
+        var position = waitCursor[unit] >= 0 ? waitCursor[unit] : Int(instruction.waitStart)
+        while position < waitEnd {
             let token = program.waitTokens[position]
             if !signalled[Int(token)] {
+                waitCursor[unit] = position
                 blockedOn[unit] = token
                 blockedSince[unit] = now
+                waiterNext[unit] = waiterHead[Int(token)]
+                waiterHead[Int(token)] = Int32(unit)
                 return
             }
+            position += 1
         }
+        waitCursor[unit] = -1
         queuePosition[unit] += 1
         execute(instruction, unit: unit)
+        if exceededMaximumCycles && exceededAtInstruction < 0 { exceededAtInstruction = index }
     }
 
     /// Moves `bytes` over the shared off-chip channel and books the channel time and bytes.
@@ -188,7 +214,8 @@ struct ExecutionState {
     func finish() throws -> SimulationStatistics {
         if exceededMaximumCycles {
             throw InputError(source: chipSource, location: "clockHz, bandwidths and throughputs",
-                             expected: "a step shorter than 2^50 cycles", found: "a longer one (past cycle \(now))")
+                             expected: "a step shorter than 2^50 cycles",
+                             found: "a longer one (instruction \(exceededAtInstruction) of the program would end past it)")
         }
         if executed < program.instructions.count {
             let stuck = (0..<queues.count).first { queuePosition[$0] < queues[$0].count } ?? 0
