@@ -53,6 +53,9 @@ public struct ChipConfig: Equatable, Sendable {
         public var datapath: TernaryDatapathKind
         /// Bytes per cycle from the weight buffer into one array when a tile is loaded.
         public var weightLoadBytesPerCycle: Int
+        /// Whether the array has a second (shadow) set of weight registers, so the next tile
+        /// loads while the current one streams tokens. JSON: optional, default false.
+        public var shadowWeightRegisters: Bool = false
     }
 
     /// SIMD vector unit.
@@ -119,7 +122,7 @@ public struct ChipConfig: Equatable, Sendable {
     public static func parse(_ json: JSONObjectReader, name: String) throws -> ChipConfig {
         try json.rejectUnknownKeys(topFields)
         let array = try json.object("ternaryArray")
-        try array.rejectUnknownKeys(["rows", "columns", "count", "datapath", "weightLoadBytesPerCycle"])
+        try array.rejectUnknownKeys(["rows", "columns", "count", "datapath", "weightLoadBytesPerCycle", "shadowWeightRegisters"])
         let vector = try json.object("vectorUnit")
         try vector.rejectUnknownKeys(["lanes", "specialFunctionsPerCycle", "startupCycles"])
         let attention = try json.object("attentionUnit")
@@ -181,6 +184,7 @@ public struct ChipConfig: Equatable, Sendable {
             staticPowerWatts: try json.double("staticPowerWatts", in: 0...1e5, describing: "watts in 0...100000"),
             sources: sources)
         config.weightPrefetchDepth = prefetchDepth
+        config.ternaryArray.shadowWeightRegisters = try array.optionalBool("shadowWeightRegisters") ?? false
         return config
     }
 }

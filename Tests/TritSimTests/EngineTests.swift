@@ -3,6 +3,7 @@ import Testing
 import TritChip
 import TritCore
 import TritISA
+import TritModel
 import TritSim
 
 /// Hand-built programs whose cycle counts are derived in comments from the timing equations.
@@ -33,6 +34,28 @@ import TritSim
         #expect(stats.totalCycles == 256 + 1 + 8)
         #expect(stats.counters.ternaryAdds == 256 * 256)
         #expect(stats.units[1].busyCycles == 265)
+    }
+
+    @Test func shadowWeightRegistersHideTheNextTilesLoad() throws {
+        var builder = ProgramBuilder(units: units, tags: ["t"])
+        for _ in 0..<3 { builder.emit(tile(tokens: 300), on: 1, tag: 0, waits: []) }
+        let program = builder.build()
+        // Without: 3 × (256 load + 300 tokens + 8 depth) = 1692.
+        #expect(try Engine(chip: chip).run(program).totalCycles == 3 * (256 + 300 + 8))
+        // With: only the first load shows; each later load overlaps the previous tile's 300 tokens:
+        // 256 + 3 × (300 + 8) = 1180.
+        let shadow = chip.with { $0.ternaryArray.shadowWeightRegisters = true }
+        #expect(try Engine(chip: shadow).run(program).totalCycles == 256 + 3 * (300 + 8))
+    }
+
+    @Test func shadowWeightRegistersNeverSlowACompiledStep() throws {
+        let graph = try TritModel.Graph.prefill(try Harness.model("bitnet-b1.58-2B-4T"), tokens: 256)
+        for chipName in Harness.chipNames {
+            let base = try Harness.chip(chipName)
+            let plain = try Harness.simulate(graph, on: base).1.totalCycles
+            let shadow = try Harness.simulate(graph, on: base.with { $0.ternaryArray.shadowWeightRegisters = true }).1.totalCycles
+            #expect(shadow <= plain, "\(chipName): \(shadow) > \(plain)")
+        }
     }
 
     @Test func transfersShareTheChannelAndOverlapLatency() throws {

@@ -25,6 +25,7 @@ enum ConfigEcho {
                 "rows": .int(Int64(c.ternaryArray.rows)), "columns": .int(Int64(c.ternaryArray.columns)),
                 "count": .int(Int64(c.ternaryArray.count)), "datapath": .string(c.ternaryArray.datapath.rawValue),
                 "weightLoadBytesPerCycle": .int(Int64(c.ternaryArray.weightLoadBytesPerCycle)),
+                "shadowWeightRegisters": .bool(c.ternaryArray.shadowWeightRegisters),
             ]),
             "vectorUnit": .object([
                 "lanes": .int(Int64(c.vectorUnit.lanes)), "specialFunctionsPerCycle": .int(Int64(c.vectorUnit.specialFunctionsPerCycle)),

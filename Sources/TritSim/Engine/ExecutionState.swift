@@ -15,6 +15,8 @@ struct ExecutionState {
     var waiterHead: [Int32]             // token → first unit blocked on it, or -1
     var waiterNext: [Int32]             // unit → next unit blocked on the same token, or -1
     var signalled: [Bool]
+    var signalCycle: [Int64]            // token → cycle it was signalled (for shadow weight loads)
+    var streamStart: [Int64]            // unit → cycle its current tile started streaming tokens
     var events: EventQueue
     var now: Int64 = 0
     var lastCompletion: Int64 = 0
@@ -80,6 +82,8 @@ struct ExecutionState {
         waiterHead = Array(repeating: -1, count: program.tokenCount)
         waiterNext = Array(repeating: -1, count: unitCount)
         signalled = Array(repeating: false, count: program.tokenCount)
+        signalCycle = Array(repeating: 0, count: program.tokenCount)
+        streamStart = Array(repeating: 0, count: unitCount)
         events = EventQueue(capacity: 2 * unitCount + 16)
         dram = DRAMChannel(chip: chip)
         arrayTiming = TernaryArrayTiming(chip: chip)
@@ -102,6 +106,7 @@ struct ExecutionState {
     /// a signal costs O(units waiting on it), not O(all units)).
     mutating func signal(token: Int) {
         signalled[token] = true
+        signalCycle[token] = now
         var next = waiterHead[token]
         waiterHead[token] = -1
         while next >= 0 {
@@ -173,7 +178,20 @@ struct ExecutionState {
             actions.dramWriteBytes = dramRange.bytes
             actions.sramReadBytes = dramRange.bytes
         case let .ternaryTile(rows, columns, tokens, weights, input, accumulator, accumulate):
-            freeAt = now + arrayTiming.cycles(weightBytes: weights.bytes, tokens: Int64(tokens))
+            if arrayTiming.shadowWeightRegisters {
+                // The load may start once the previous tile streams and this tile's weights
+                // (the latest DMA token it waits on) have arrived.
+                var weightsReady: Int64 = 0
+                let start = Int(instruction.waitStart)
+                for token in program.waitTokens[start ..< start + Int(instruction.waitCount)] where dramWaitTokens[Int(token)] {
+                    weightsReady = max(weightsReady, signalCycle[Int(token)])
+                }
+                let loadEnd = max(streamStart[unit], weightsReady) + arrayTiming.loadCycles(weights.bytes)
+                streamStart[unit] = max(now, loadEnd)
+                freeAt = streamStart[unit] + Int64(tokens) + arrayTiming.pipelineDepthCycles
+            } else {
+                freeAt = now + arrayTiming.cycles(weightBytes: weights.bytes, tokens: Int64(tokens))
+            }
             doneAt = freeAt
             arrayTiming.count(rows: Int64(rows), columns: Int64(columns), tokens: Int64(tokens), weightBytes: weights.bytes,
                               inputBytes: input.bytes, accumulatorBytes: accumulator.bytes, accumulate: accumulate, into: &actions)

@@ -7,6 +7,9 @@ import TritCore
 /// cycles = ⌈w / weightLoadBytesPerCycle⌉ (load the tile from the weight buffer)
 ///        + T (one token's r int8 activations enter per cycle)
 ///        + ⌈log2(rows)⌉ (adder-tree pipeline depth).
+/// With shadow weight registers the load of a tile overlaps the previous tile's streaming: it
+/// starts when both the previous tile started streaming and the tile's weights arrived, and the
+/// tile streams from max(now, load end); see `ExecutionState`.
 /// Energy actions: r × c × T ternary adds (an int8 add/subtract/skip per weight per token);
 /// T × c int32 accumulations when adding into existing partial sums; SRAM reads of the tile,
 /// the activations and (when accumulating) the old partial sums; SRAM writes of the partial sums.
@@ -14,14 +17,22 @@ struct TernaryArrayTiming {
     let weightLoadBytesPerCycle: Int64
     let pipelineDepthCycles: Int64
 
+    let shadowWeightRegisters: Bool
+
     init(chip: ResolvedChip) {
+        shadowWeightRegisters = chip.config.ternaryArray.shadowWeightRegisters
         weightLoadBytesPerCycle = Int64(chip.config.ternaryArray.weightLoadBytesPerCycle)
         pipelineDepthCycles = chip.arrayPipelineDepthCycles
     }
 
     @inline(__always)
     func cycles(weightBytes: Int64, tokens: Int64) -> Int64 {
-        ceilDiv(weightBytes, weightLoadBytesPerCycle) + tokens + pipelineDepthCycles
+        loadCycles(weightBytes) + tokens + pipelineDepthCycles
+    }
+
+    @inline(__always)
+    func loadCycles(_ weightBytes: Int64) -> Int64 {
+        ceilDiv(weightBytes, weightLoadBytesPerCycle)
     }
 
     @inline(__always)
