@@ -4,6 +4,8 @@ public struct ActionCounters: Equatable, Sendable {
     public var ternaryAdds: Int64 = 0
     /// Int32 partial-sum accumulations.
     public var int32Adds: Int64 = 0
+    /// Weights decoded by the unpack stage (TL2, base-3).
+    public var unpackedWeights: Int64 = 0
     /// FP16 multiply-accumulates on the attention unit (QKᵀ, AV, LM head).
     public var fp16MACs: Int64 = 0
     /// Elementwise vector operations (priced as fp16 multiplies, the dearer fp16 op).
@@ -26,6 +28,7 @@ public struct ActionCounters: Equatable, Sendable {
     public mutating func add(_ other: ActionCounters) {
         ternaryAdds += other.ternaryAdds
         int32Adds += other.int32Adds
+        unpackedWeights += other.unpackedWeights
         fp16MACs += other.fp16MACs
         vectorOps += other.vectorOps
         specialFunctionOps += other.specialFunctionOps

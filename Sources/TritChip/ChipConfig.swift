@@ -56,6 +56,9 @@ public struct ChipConfig: Equatable, Sendable {
         /// Whether the array has a second (shadow) set of weight registers, so the next tile
         /// loads while the current one streams tokens. JSON: optional, default false.
         public var shadowWeightRegisters: Bool = false
+        /// Weights the unpack stage decodes per cycle for formats that need it (TL2, base-3);
+        /// nil = never the bottleneck. JSON: optional.
+        public var unpackWeightsPerCycle: Int? = nil
     }
 
     /// SIMD vector unit.
@@ -122,7 +125,7 @@ public struct ChipConfig: Equatable, Sendable {
     public static func parse(_ json: JSONObjectReader, name: String) throws -> ChipConfig {
         try json.rejectUnknownKeys(topFields)
         let array = try json.object("ternaryArray")
-        try array.rejectUnknownKeys(["rows", "columns", "count", "datapath", "weightLoadBytesPerCycle", "shadowWeightRegisters"])
+        try array.rejectUnknownKeys(["rows", "columns", "count", "datapath", "weightLoadBytesPerCycle", "shadowWeightRegisters", "unpackWeightsPerCycle"])
         let vector = try json.object("vectorUnit")
         try vector.rejectUnknownKeys(["lanes", "specialFunctionsPerCycle", "startupCycles"])
         let attention = try json.object("attentionUnit")
@@ -185,6 +188,9 @@ public struct ChipConfig: Equatable, Sendable {
             sources: sources)
         config.weightPrefetchDepth = prefetchDepth
         config.ternaryArray.shadowWeightRegisters = try array.optionalBool("shadowWeightRegisters") ?? false
+        if array.contains("unpackWeightsPerCycle") {
+            config.ternaryArray.unpackWeightsPerCycle = Int(try array.int("unpackWeightsPerCycle", in: 1...(1 << 24)))
+        }
         return config
     }
 }

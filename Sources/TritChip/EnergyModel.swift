@@ -1,6 +1,6 @@
 /// Energy of a run by component, in joules. `total` is the sum of the parts.
 public struct EnergyBreakdown: Equatable, Sendable {
-    /// Ternary adds, int32 accumulation, fp16 MACs, vector and special-function operations.
+    /// Ternary adds, int32 accumulation, weight unpacking, fp16 MACs, vector and special-function operations.
     public var arithmeticJoules: Double
     /// SRAM reads and writes.
     public var sramJoules: Double
@@ -46,6 +46,7 @@ public enum EnergyModel {
         let t = chip.technology
         let arithmeticPicojoules = Double(counters.ternaryAdds) * t.int8AddPicojoules
             + Double(counters.int32Adds) * t.int32AddPicojoules
+            + Double(counters.unpackedWeights) * t.weightUnpackPicojoulesPerWeight
             + Double(counters.fp16MACs) * t.fp16MACPicojoules
             + Double(counters.vectorOps) * t.fp16MultiplyPicojoules
             + Double(counters.specialFunctionOps) * t.specialFunctionPicojoules

@@ -25,6 +25,8 @@ public struct TechnologyTable: Equatable, Sendable {
     public var fp32MultiplyPicojoules: Double
     /// One special-function evaluation (exp, rsqrt, sin/cos) on the vector unit (pJ).
     public var specialFunctionPicojoules: Double
+    /// Energy to decode one weight from a multi-trit code (TL2, base-3) in the unpack stage (pJ).
+    public var weightUnpackPicojoulesPerWeight: Double
     /// SRAM read energy per byte (pJ/B).
     public var sramReadPicojoulesPerByte: Double
     /// SRAM write energy per byte (pJ/B).
@@ -34,7 +36,7 @@ public struct TechnologyTable: Equatable, Sendable {
 
     static let fields = ["node", "int8AddPicojoules", "int8MultiplyPicojoules", "int32AddPicojoules",
                          "fp16AddPicojoules", "fp16MultiplyPicojoules", "fp32AddPicojoules", "fp32MultiplyPicojoules",
-                         "specialFunctionPicojoules", "sramReadPicojoulesPerByte", "sramWritePicojoulesPerByte",
+                         "specialFunctionPicojoules", "weightUnpackPicojoulesPerWeight", "sramReadPicojoulesPerByte", "sramWritePicojoulesPerByte",
                          "sources", "notes"]
 
     /// Loads a technology table.
@@ -67,6 +69,7 @@ public struct TechnologyTable: Equatable, Sendable {
             fp32AddPicojoules: try energy("fp32AddPicojoules"),
             fp32MultiplyPicojoules: try energy("fp32MultiplyPicojoules"),
             specialFunctionPicojoules: try energy("specialFunctionPicojoules"),
+            weightUnpackPicojoulesPerWeight: try energy("weightUnpackPicojoulesPerWeight"),
             sramReadPicojoulesPerByte: try energy("sramReadPicojoulesPerByte"),
             sramWritePicojoulesPerByte: try energy("sramWritePicojoulesPerByte"),
             sources: sources)

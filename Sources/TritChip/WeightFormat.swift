@@ -3,8 +3,8 @@ import TritCore
 /// How ternary weights are packed in DRAM.
 ///
 /// Source: microsoft/BitNet (bitnet.cpp) and arXiv 2410.16144; see `docs/reference/bitnet-facts.md` §3a.
-/// DRAM traffic and the bytes a tile load moves follow the format; the unpack stage that would
-/// turn TL2 or base-3 codes back into trits (its throughput and energy) is not modelled yet.
+/// DRAM traffic and the bytes a tile load moves follow the format; TL2 and base-3 tiles also pass
+/// an unpack stage with its own throughput and energy (see `needsUnpack`).
 public enum WeightFormat: String, CaseIterable, Sendable {
     /// 2 bits per weight, code = w + 1 (bitnet.cpp I2_S).
     case i2s = "I2_S"
@@ -12,6 +12,12 @@ public enum WeightFormat: String, CaseIterable, Sendable {
     case tl2 = "TL2"
     /// 5 trits per byte (3^5 = 243 ≤ 256), 8/5 = 1.6 bits per weight (base-3 packing).
     case base3 = "base3"
+
+    /// Whether weights must be decoded before they reach the adders: I2_S's 2-bit codes drive the
+    /// add/subtract/skip select directly; TL2 and base-3 codes pack several trits per code and go
+    /// through an unpack stage (`ternaryArray.unpackWeightsPerCycle`, technology
+    /// `weightUnpackPicojoulesPerWeight`).
+    public var needsUnpack: Bool { self != .i2s }
 
     /// Bits each ternary weight occupies in memory, as an exact fraction.
     public var bitsPerWeight: BitsPerWeight {

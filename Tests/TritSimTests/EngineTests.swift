@@ -48,6 +48,27 @@ import TritSim
         #expect(try Engine(chip: shadow).run(program).totalCycles == 256 + 3 * (300 + 8))
     }
 
+    @Test func packedFormatsPassTheUnpackStage() throws {
+        // A 256×256 TL2 tile: 65536 × 5/3 bits = 13654 bytes → ⌈13654 / 64⌉ = 214 load cycles.
+        let tl2Tile = Instruction.Operation.ternaryTile(rows: 256, columns: 256, tokens: 1, weights: SRAMRange(base: 0, bytes: 13654),
+                                                        input: SRAMRange(base: 0, bytes: 256), accumulator: SRAMRange(base: 0, bytes: 1024),
+                                                        accumulate: false)
+        var builder = ProgramBuilder(units: units, tags: ["t"])
+        builder.emit(tl2Tile, on: 1, tag: 0, waits: [])
+        let program = builder.build()
+        let tl2 = chip.with { $0.weightFormat = .tl2 }
+        let fast = try Engine(chip: tl2.with { $0.ternaryArray.unpackWeightsPerCycle = 1024 }).run(program)
+        #expect(fast.totalCycles == 214 + 1 + 8)  // 65536 / 1024 = 64 unpack cycles hide under the load
+        let slow = try Engine(chip: tl2.with { $0.ternaryArray.unpackWeightsPerCycle = 128 }).run(program)
+        #expect(slow.totalCycles == 512 + 1 + 8)  // 65536 / 128 = 512 unpack cycles dominate
+        #expect(slow.counters.unpackedWeights == 65536)
+        let i2s = try Engine(chip: chip.with { $0.ternaryArray.unpackWeightsPerCycle = 128 }).run(program)
+        #expect(i2s.counters.unpackedWeights == 0, "I2_S codes need no unpacking")
+        let energy = EnergyModel.energy(of: slow.counters, on: tl2, seconds: 0).arithmeticJoules
+            - EnergyModel.energy(of: i2s.counters, on: chip, seconds: 0).arithmeticJoules
+        #expect(abs(energy - 65536 * chip.technology.weightUnpackPicojoulesPerWeight * 1e-12) < 1e-18)
+    }
+
     @Test func shadowWeightRegistersNeverSlowACompiledStep() throws {
         let graph = try TritModel.Graph.prefill(try Harness.model("bitnet-b1.58-2B-4T"), tokens: 256)
         for chipName in Harness.chipNames {

@@ -26,6 +26,7 @@ enum ConfigEcho {
                 "count": .int(Int64(c.ternaryArray.count)), "datapath": .string(c.ternaryArray.datapath.rawValue),
                 "weightLoadBytesPerCycle": .int(Int64(c.ternaryArray.weightLoadBytesPerCycle)),
                 "shadowWeightRegisters": .bool(c.ternaryArray.shadowWeightRegisters),
+                "unpackWeightsPerCycle": c.ternaryArray.unpackWeightsPerCycle.map { .int(Int64($0)) } ?? .null,
             ]),
             "vectorUnit": .object([
                 "lanes": .int(Int64(c.vectorUnit.lanes)), "specialFunctionsPerCycle": .int(Int64(c.vectorUnit.specialFunctionsPerCycle)),
@@ -56,6 +57,7 @@ enum ConfigEcho {
                 "fp16AddPicojoules": .double(t.fp16AddPicojoules), "fp16MultiplyPicojoules": .double(t.fp16MultiplyPicojoules),
                 "fp32AddPicojoules": .double(t.fp32AddPicojoules), "fp32MultiplyPicojoules": .double(t.fp32MultiplyPicojoules),
                 "specialFunctionPicojoules": .double(t.specialFunctionPicojoules),
+                "weightUnpackPicojoulesPerWeight": .double(t.weightUnpackPicojoulesPerWeight),
                 "sramReadPicojoulesPerByte": .double(t.sramReadPicojoulesPerByte),
                 "sramWritePicojoulesPerByte": .double(t.sramWritePicojoulesPerByte),
                 "sources": .object(t.sources.mapValues { .string($0) }),

@@ -186,11 +186,12 @@ struct ExecutionState {
                 for token in program.waitTokens[start ..< start + Int(instruction.waitCount)] where dramWaitTokens[Int(token)] {
                     weightsReady = max(weightsReady, signalCycle[Int(token)])
                 }
-                let loadEnd = max(streamStart[unit], weightsReady) + arrayTiming.loadCycles(weights.bytes)
+                let loadEnd = max(streamStart[unit], weightsReady)
+                    + arrayTiming.loadCycles(weights.bytes, weights: Int64(rows) * Int64(columns))
                 streamStart[unit] = max(now, loadEnd)
                 freeAt = streamStart[unit] + Int64(tokens) + arrayTiming.pipelineDepthCycles
             } else {
-                freeAt = now + arrayTiming.cycles(weightBytes: weights.bytes, tokens: Int64(tokens))
+                freeAt = now + arrayTiming.cycles(weightBytes: weights.bytes, weights: Int64(rows) * Int64(columns), tokens: Int64(tokens))
             }
             doneAt = freeAt
             arrayTiming.count(rows: Int64(rows), columns: Int64(columns), tokens: Int64(tokens), weightBytes: weights.bytes,
