@@ -11,6 +11,8 @@ public struct ChipConfig: Equatable, Sendable {
     public var name: String
     /// The file the config was read from, as the user named it (for error messages).
     public var sourceFile: String = ""
+    /// What errors about this chip name: its file, or `chip <name>` for a config built in code.
+    public var errorSource: String { sourceFile.isEmpty ? "chip \(name)" : sourceFile }
     /// One-line description.
     public var description: String
     /// Technology table name (`Configs/technology/<technology>.json`).

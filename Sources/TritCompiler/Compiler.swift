@@ -88,7 +88,7 @@ public struct Compiler: Sendable {
         let plan = try MemoryPlan.plan(graph, on: chip, precision: Compiler.precision(for: chip))
         guard plan.estimatedInstructions <= Compiler.maximumInstructionsPerStep else {
             let c = chip.config
-            throw InputError(source: c.sourceFile.isEmpty ? "chip \(c.name)" : c.sourceFile, location: "ternaryArray",
+            throw InputError(source: c.errorSource, location: "ternaryArray",
                              expected: "a \(graph.phase.name) step of at most \(Compiler.maximumInstructionsPerStep) instructions (larger arrays, a larger sram.activationBufferBytes, or fewer tokens)",
                              found: "about \(plan.estimatedInstructions) instructions (\(c.ternaryArray.count) arrays of \(c.ternaryArray.rows)×\(c.ternaryArray.columns), \(plan.chunks) chunks of \(plan.chunkTokens) tokens)")
         }

@@ -59,7 +59,7 @@ public struct MemoryPlan: Equatable, Sendable {
     public static func plan(_ graph: Graph, on chip: ResolvedChip, precision: Precision) throws -> MemoryPlan {
         let c = chip.config
         let m = graph.model
-        let source = c.sourceFile.isEmpty ? "chip \(c.name)" : c.sourceFile
+        let source = c.errorSource
         let chunkBytes = try Checked.multiply(chip.tileBytes, Int64(c.ternaryArray.count), "weight chunk bytes")
         let slots = c.sram.weightBufferBytes / max(chunkBytes, 1)
         guard slots >= 2 else {

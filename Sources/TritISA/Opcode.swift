@@ -40,3 +40,14 @@ extension Instruction.Operation {
         }
     }
 }
+
+extension Instruction.Operation {
+    /// The full `.tasm` mnemonic: `dma.load`, `dma.store`, `tile`, `vector.<kind>`, `matrix.<kind>`.
+    public var mnemonic: String {
+        switch self {
+        case let .vector(kind, _, _, _, _): return "\(Opcode.vector.mnemonic).\(kind.name)"
+        case let .matrix(kind, _, _, _): return "\(Opcode.matrix.mnemonic).\(kind.name)"
+        default: return opcode.mnemonic
+        }
+    }
+}

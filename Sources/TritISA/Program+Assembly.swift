@@ -73,20 +73,20 @@ extension Program {
         for instruction in instructions {
             let unit = Int(instruction.unit)
             out += unit < units.count ? assemblyName(units[unit].name) : "?\(unit)"
-            out += " "
+            out += " " + instruction.operation.mnemonic
             switch instruction.operation {
             case let .dmaLoad(stream, dram, sram):
-                out += "dma.load stream=\(stream.name) dram=\(dram.base)+\(dram.bytes) sram=\(sram.base)+\(sram.bytes)"
+                out += " stream=\(stream.name) dram=\(dram.base)+\(dram.bytes) sram=\(sram.base)+\(sram.bytes)"
             case let .dmaStore(stream, sram, dram):
-                out += "dma.store stream=\(stream.name) sram=\(sram.base)+\(sram.bytes) dram=\(dram.base)+\(dram.bytes)"
+                out += " stream=\(stream.name) sram=\(sram.base)+\(sram.bytes) dram=\(dram.base)+\(dram.bytes)"
             case let .ternaryTile(rows, columns, tokens, weights, input, accumulator, accumulate):
-                out += "tile rows=\(rows) columns=\(columns) tokens=\(tokens) weights=\(weights.base)+\(weights.bytes)"
+                out += " rows=\(rows) columns=\(columns) tokens=\(tokens) weights=\(weights.base)+\(weights.bytes)"
                 out += " input=\(input.base)+\(input.bytes) accumulator=\(accumulator.base)+\(accumulator.bytes) accumulate=\(accumulate)"
-            case let .vector(kind, operations, specialOps, input, output):
-                out += "vector.\(kind.name) operations=\(operations) special_ops=\(specialOps)"
+            case let .vector(_, operations, specialOps, input, output):
+                out += " operations=\(operations) special_ops=\(specialOps)"
                 out += " input=\(input.base)+\(input.bytes) output=\(output.base)+\(output.bytes)"
-            case let .matrix(kind, macs, input, output):
-                out += "matrix.\(kind.name) macs=\(macs) input=\(input.base)+\(input.bytes) output=\(output.base)+\(output.bytes)"
+            case let .matrix(_, macs, input, output):
+                out += " macs=\(macs) input=\(input.base)+\(input.bytes) output=\(output.base)+\(output.bytes)"
             }
             let tag = Int(instruction.tag)
             out += " tag=" + (tag < tags.count ? assemblyName(tags[tag]) : "?\(tag)")

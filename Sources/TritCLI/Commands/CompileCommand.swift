@@ -62,9 +62,8 @@ struct CompileCommand: Subcommand {
 
     func run(in context: CommandContext) throws {
         let configs = try context.configs(configsFolder)
-        let modelConfig = try ModelCatalog(folder: configs.appendingPathComponent("models")).load(model)
-        let resolved = try ChipCatalog(folder: configs.appendingPathComponent("chips"),
-                                       technologyFolder: configs.appendingPathComponent("technology")).load(chip)
+        let modelConfig = try ConfigCatalogs(configs).models.load(model)
+        let resolved = try ConfigCatalogs(configs).chips.load(chip)
         let graph = phase == "prefill"
             ? try Graph.prefill(modelConfig, tokens: tokens)
             : try Graph.decode(modelConfig, batch: batch, context: self.context)

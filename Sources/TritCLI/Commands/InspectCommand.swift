@@ -42,8 +42,7 @@ struct InspectCommand: Subcommand {
         out += "ternary MACs: \(inspection.ternaryMACs)\n"
         if let chip {
             let configs = try context.configs(configsFolder)
-            let resolved = try ChipCatalog(folder: configs.appendingPathComponent("chips"),
-                                           technologyFolder: configs.appendingPathComponent("technology")).load(chip)
+            let resolved = try ConfigCatalogs(configs).chips.load(chip)
             let bounds = inspection.bounds(on: resolved)
             out += "lower bounds on \(resolved.config.name): memory \(Units.seconds(bounds.memorySeconds)) "
                 + "(off-chip bytes / achievable bandwidth), compute \(Units.seconds(bounds.computeSeconds)) (ternary MACs / array peak), "

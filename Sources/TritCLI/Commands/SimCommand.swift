@@ -31,8 +31,7 @@ struct SimCommand: Subcommand {
 
     func run(in context: CommandContext) throws {
         let configs = try context.configs(configsFolder)
-        let resolved = try ChipCatalog(folder: configs.appendingPathComponent("chips"),
-                                       technologyFolder: configs.appendingPathComponent("technology")).load(chip)
+        let resolved = try ConfigCatalogs(configs).chips.load(chip)
         let path = URL(fileURLWithPath: program, relativeTo: context.currentDirectory).path
         let loaded = try ProgramFile.read(path, option: "PROGRAM")
         try ProgramCheck.check(loaded, limits: Compiler.checkLimits(for: resolved), source: path)

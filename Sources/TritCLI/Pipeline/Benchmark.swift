@@ -28,8 +28,9 @@ public enum Benchmark {
     /// Runs the fixed cases with models and chips from `configs`.
     /// - Throws: `InputError` if the shipped configs cannot be read.
     public static func run(configs: URL, repetitions: Int) throws -> [Case] {
-        let model = try ModelCatalog(folder: configs.appendingPathComponent("models")).load("bitnet-b1.58-2B-4T")
-        let chips = ChipCatalog(folder: configs.appendingPathComponent("chips"), technologyFolder: configs.appendingPathComponent("technology"))
+        let catalogs = ConfigCatalogs(configs)
+        let model = try catalogs.models.load("bitnet-b1.58-2B-4T")
+        let chips = catalogs.chips
         let steps: [(String, Graph)] = [
             ("prefill S=512", try Graph.prefill(model, tokens: 512)),
             ("decode B=1 L=512", try Graph.decode(model, batch: 1, context: 512)),

@@ -21,10 +21,10 @@ public enum RunPipeline {
     ///   chip or the GPU.
     public static func execute(_ options: RunOptions, configs: URL,
                                beforeSimulating: (_ folderName: String) throws -> Void = { _ in }) throws -> ComparisonReport {
-        let model = try ModelCatalog(folder: configs.appendingPathComponent("models")).load(options.model)
-        let chip = try ChipCatalog(folder: configs.appendingPathComponent("chips"),
-                                   technologyFolder: configs.appendingPathComponent("technology")).load(options.chip)
-        let gpu = try GPUCatalog(folder: configs.appendingPathComponent("gpus")).load(options.gpu)
+        let catalogs = ConfigCatalogs(configs)
+        let model = try catalogs.models.load(options.model)
+        let chip = try catalogs.chips.load(options.chip)
+        let gpu = try catalogs.gpus.load(options.gpu)
         let positions = options.promptTokens + options.generateTokens
         guard positions <= model.maxPositionEmbeddings else {
             throw InputError(source: "command line", location: "--prompt-tokens + --generate-tokens",

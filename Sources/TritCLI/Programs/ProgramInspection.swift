@@ -35,7 +35,7 @@ struct ProgramInspection {
         var tiles: [(weightBytes: Int64, tokens: Int64)] = []
         for instruction in program.instructions {
             let operation = instruction.operation
-            counts[ProgramInspection.mnemonic(operation), default: 0] += 1
+            counts[operation.mnemonic, default: 0] += 1
             for range in ProgramCheck.sramRanges(of: operation) { highWater = max(highWater, try add(range.base, range.bytes)) }
             switch operation {
             case let .dmaLoad(stream, dram, _), let .dmaStore(stream, _, dram):
@@ -55,15 +55,6 @@ struct ProgramInspection {
         dramBytes = try streamBytes.reduce(0) { try add($0, $1) }
         ternaryMACs = macs
         self.tiles = tiles
-    }
-
-    /// The full `.tasm` mnemonic of an operation (`vector.softmax`, `matrix.scores`, `tile`).
-    static func mnemonic(_ operation: Instruction.Operation) -> String {
-        switch operation {
-        case let .vector(kind, _, _, _, _): return "\(operation.opcode.mnemonic).\(kind.name)"
-        case let .matrix(kind, _, _, _): return "\(operation.opcode.mnemonic).\(kind.name)"
-        default: return operation.opcode.mnemonic
-        }
     }
 
     /// Lower bounds of the program's run time on `chip`, s: all off-chip bytes at the achievable

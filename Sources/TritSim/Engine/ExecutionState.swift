@@ -45,7 +45,7 @@ struct ExecutionState {
             throw InputError(source: "program", location: "token count",
                              expected: "at most one token per instruction (\(program.instructions.count))", found: "\(program.tokenCount)")
         }
-        chipSource = chip.config.sourceFile.isEmpty ? "chip \(chip.config.name)" : chip.config.sourceFile
+        chipSource = chip.config.errorSource
         let unitCount = program.units.count
         var queues = Array(repeating: [Int32](), count: unitCount)
         var producerIsDMA = Array(repeating: false, count: program.tokenCount)
