@@ -39,6 +39,13 @@ public struct ChipConfig: Equatable, Sendable {
     /// triple, …), capped by the slots the weight buffer holds; nil = as many as fit.
     /// JSON: `"compiler": {"weightPrefetchDepth": N}` (optional).
     public var weightPrefetchDepth: Int? = nil
+    /// Micro-batches a prefill chunk is split into so that successive layers overlap on the
+    /// arrays, vector and attention units (1 = no pipelining; nil = the compiler chooses, see
+    /// `MemoryPlan.microBatches`). JSON: `"compiler": {"prefillMicroBatches": N}` (optional).
+    public var prefillMicroBatches: Int? = nil
+    /// Most micro-batches a prefill chunk may be split into (each multiplies the tile
+    /// instructions of the step).
+    public static let maximumPrefillMicroBatches = 64
     /// Field path → source or rationale text.
     public var sources: [String: String]
 
@@ -146,11 +153,15 @@ public struct ChipConfig: Equatable, Sendable {
         // cycle and byte count of a simulated step inside 64 bits.
         let bufferBytes: ClosedRange<Int64> = 1...(Int64(1) << 37)
         var prefetchDepth: Int? = nil
+        var microBatches: Int? = nil
         if json.contains("compiler") {
             let compiler = try json.object("compiler")
-            try compiler.rejectUnknownKeys(["weightPrefetchDepth"])
+            try compiler.rejectUnknownKeys(["weightPrefetchDepth", "prefillMicroBatches"])
             if compiler.contains("weightPrefetchDepth") {
                 prefetchDepth = Int(try compiler.int("weightPrefetchDepth", in: 1...1_048_576))
+            }
+            if compiler.contains("prefillMicroBatches") {
+                microBatches = Int(try compiler.int("prefillMicroBatches", in: 1...Int64(ChipConfig.maximumPrefillMicroBatches)))
             }
         }
         var config = ChipConfig(
@@ -189,6 +200,7 @@ public struct ChipConfig: Equatable, Sendable {
             staticPowerWatts: try json.double("staticPowerWatts", in: 0...1e5, describing: "watts in 0...100000"),
             sources: sources)
         config.weightPrefetchDepth = prefetchDepth
+        config.prefillMicroBatches = microBatches
         config.ternaryArray.shadowWeightRegisters = try array.optionalBool("shadowWeightRegisters") ?? false
         if array.contains("unpackWeightsPerCycle") {
             config.ternaryArray.unpackWeightsPerCycle = Int(try array.int("unpackWeightsPerCycle", in: 1...(1 << 24)))

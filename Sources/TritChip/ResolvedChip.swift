@@ -53,6 +53,15 @@ public struct ResolvedChip: Equatable, Sendable {
         config.weightFormat.bitsPerWeight.bytes(forWeights: Int64(config.ternaryArray.rows) * Int64(config.ternaryArray.columns))
     }
 
+    /// Cycles to load one full tile into an array: ⌈tileBytes / weightLoadBytesPerCycle⌉, or the
+    /// unpack stage's ⌈rows × columns / unpackWeightsPerCycle⌉ when that is slower.
+    public var tileLoadCycles: Int64 {
+        let a = config.ternaryArray
+        let load = ceilDiv(tileBytes, Int64(a.weightLoadBytesPerCycle))
+        guard config.weightFormat.needsUnpack, let rate = a.unpackWeightsPerCycle else { return load }
+        return max(load, ceilDiv(Int64(a.rows) * Int64(a.columns), Int64(rate)))
+    }
+
     /// Adder-tree depth of one array: ⌈log2(rows)⌉ stages.
     public var arrayPipelineDepthCycles: Int64 {
         var depth: Int64 = 0

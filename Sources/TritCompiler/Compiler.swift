@@ -60,24 +60,72 @@ public struct Compiler: Sendable {
     }
 
     /// Compiles one step.
+    ///
+    /// Program order: chunk by chunk (see `MemoryPlan`). Within a chunk the graph is cut into
+    /// stages, each starting at a BitLinear (stage 0 holds the nodes before the first one), and
+    /// the chunk's micro-batches flow through them as a wavefront: round r lowers stage s for
+    /// micro-batch r − s, for every stage where that micro-batch exists. Every unit's queue then
+    /// holds work of different micro-batches in the order the data becomes ready, so the arrays
+    /// run stage s for micro-batch i while the vector and attention units finish stage s − 1 for
+    /// micro-batch i + 1. With one micro-batch this is plain graph order.
     /// - Throws: `InputError` from `MemoryPlan.plan` when the model does not fit the chip, or when
     ///   the step would exceed `maximumInstructionsPerStep`.
-    /// - Complexity: O(tiles + KV blocks + nodes) instructions per chunk.
+    /// - Complexity: O(tiles × micro-batches + KV blocks + nodes) instructions per chunk.
     public func compile(_ graph: Graph) throws -> CompiledProgram {
         let precision = Compiler.precision(for: chip)
         let plan = try self.plan(graph)
         var context = LoweringContext(chip: chip, plan: plan, precision: precision, graph: graph)
+        let stages = Compiler.stages(of: graph)
         let total = graph.phase.tokensPerStep
         var previousChunkEnd: TokenID? = nil
         for chunk in 0..<plan.chunks {
             let start = chunk * plan.chunkTokens
             let tokens = min(plan.chunkTokens, total - start)
-            let isLast = chunk == plan.chunks - 1
-            context.nodeDone = Array(repeating: nil, count: graph.nodes.count)
-            previousChunkEnd = lowerChunk(graph, start: start, tokens: tokens, isLast: isLast,
-                                          after: previousChunkEnd, context: &context)
+            let batchTokens = plan.microBatchTokens(ofChunk: tokens)
+            var slices: [StepSlice] = []
+            var batchStart = start
+            for (batch, count) in batchTokens.enumerated() {
+                let isLastBatch = batch == batchTokens.count - 1
+                slices.append(StepSlice(start: batchStart, tokens: count, chunkStart: start, microBatch: batch,
+                                        microBatches: batchTokens.count, endsStep: chunk == plan.chunks - 1 && isLastBatch))
+                batchStart += count
+            }
+            var doneByBatch = Array(repeating: [TokenID?](repeating: nil, count: graph.nodes.count), count: slices.count)
+            var chunkEnd: TokenID? = nil
+            for round in 0..<(stages.count + slices.count - 1) {
+                for stage in max(0, round - slices.count + 1)...min(round, stages.count - 1) {
+                    let batch = round - stage
+                    swap(&context.nodeDone, &doneByBatch[batch])
+                    if let residual = lowerNodes(graph, stages[stage], slice: slices[batch], after: previousChunkEnd, context: &context) {
+                        chunkEnd = residual
+                    }
+                    swap(&context.nodeDone, &doneByBatch[batch])
+                }
+            }
+            context.residentWeights = [:]
+            previousChunkEnd = chunkEnd
+        }
+        guard !context.weightRing.overwrotePinnedChunk else {
+            throw InputError(source: chip.config.errorSource, location: "compiler.prefillMicroBatches",
+                             expected: "micro-batches whose resident weights fit the weight buffer",
+                             found: "\(plan.microBatches) micro-batches overwrite weights a later micro-batch still needs (a planning error; set compiler.prefillMicroBatches to 1)")
         }
         return CompiledProgram(program: context.builder.build(), plan: plan, precision: precision, graph: graph)
+    }
+
+    /// The node ranges of the wavefront's stages: one starting at each BitLinear and at each
+    /// attention (so a micro-batch's attention overlaps the arrays' work on other micro-batches
+    /// instead of sitting between two projections of the same stage), and the nodes before the
+    /// first BitLinear.
+    static func stages(of graph: Graph) -> [Range<Int>] {
+        var starts = [0]
+        for (index, node) in graph.nodes.enumerated() where index > 0 {
+            switch node.operation {
+            case .bitLinear, .attentionScores: starts.append(index)
+            default: break
+            }
+        }
+        return starts.indices.map { starts[$0]..<($0 + 1 < starts.count ? starts[$0 + 1] : graph.nodes.count) }
     }
 
     /// Plans one step without lowering it: cheap, so a run can check every step fits before
@@ -95,44 +143,48 @@ public struct Compiler: Sendable {
         return plan
     }
 
-    /// Lowers every node for one chunk of `tokens` positions starting at `start`; returns the
-    /// token of the chunk's last residual (the next chunk reuses the activation buffer after it).
-    private func lowerChunk(_ graph: Graph, start: Int, tokens: Int, isLast: Bool, after previous: TokenID?,
+    /// Lowers the nodes of `range` for the token positions of `slice`; returns the token of the
+    /// last residual add lowered (the next chunk reuses the activation buffer after it).
+    private func lowerNodes(_ graph: Graph, _ range: Range<Int>, slice: StepSlice, after previous: TokenID?,
                             context: inout LoweringContext) -> TokenID? {
         let isPrefill: Bool
         if case .prefill = graph.phase { isPrefill = true } else { isPrefill = false }
+        let tokens = slice.tokens
         var lastResidual: TokenID? = nil
-        var index = 0
+        var index = range.lowerBound
         let nodes = graph.nodes
-        while index < nodes.count {
+        while index < range.upperBound {
             let node = nodes[index]
             var done: TokenID? = nil
             switch node.operation {
             case .embedding:
                 done = context.lowerEmbedding(chunkNode(node, tokens: tokens), after: previous)
             case .rmsNorm:
-                if node.category == .norm, node.layer == nil, isPrefill && !isLast {
+                if node.category == .norm, node.layer == nil, isPrefill && !slice.endsStep {
                     index += 1
                     continue  // the final norm and LM head run once, for the last prompt position
                 }
-                let normTokens = node.layer == nil && isPrefill ? 1 : tokens
+                // The final norm of a prefill runs once, for the last position (in the last slice).
+                let runsOnce = node.layer == nil && isPrefill
+                let normTokens = runsOnce ? 1 : tokens
                 if index + 1 < nodes.count, case .activationQuant = nodes[index + 1].operation, nodes[index + 1].inputs == [index] {
                     // Fusion: RMSNorm and int8 quantisation in one pass over the row; the fp16
                     // normalised row is never written back.
-                    done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), fusedQuantize: chunkNode(nodes[index + 1], tokens: normTokens))
+                    done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), fusedQuantize: chunkNode(nodes[index + 1], tokens: normTokens),
+                                                loadWeights: slice.microBatch == 0 || runsOnce)
                     context.nodeDone[index] = done
                     context.nodeDone[index + 1] = done
                     index += 2
                     continue
                 }
-                done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens))
+                done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), loadWeights: slice.microBatch == 0 || runsOnce)
             case .activationQuant:
                 done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .quantize)
             case let .bitLinear(_, inFeatures, outFeatures):
                 if index + 1 < nodes.count, case .residualAdd = nodes[index + 1].operation, nodes[index + 1].inputs.contains(index) {
                     // Fusion: the residual add rides on the dequantisation of each column block.
                     let stream = nodes[index + 1].inputs.filter { $0 != index }.compactMap { context.nodeDone[$0] }
-                    done = context.lowerBitLinear(chunkNode(node, tokens: tokens), tokens: tokens, inFeatures: inFeatures,
+                    done = context.lowerBitLinear(chunkNode(node, tokens: tokens), index: index, slice: slice, inFeatures: inFeatures,
                                                   outFeatures: outFeatures, fusedResidual: stream)
                     context.nodeDone[index] = done
                     context.nodeDone[index + 1] = done
@@ -140,16 +192,18 @@ public struct Compiler: Sendable {
                     index += 2
                     continue
                 }
-                done = context.lowerBitLinear(chunkNode(node, tokens: tokens), tokens: tokens, inFeatures: inFeatures, outFeatures: outFeatures)
+                done = context.lowerBitLinear(chunkNode(node, tokens: tokens), index: index, slice: slice, inFeatures: inFeatures,
+                                              outFeatures: outFeatures)
             case .rope:
                 done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .rope)
             case .kvAppend:
                 done = context.lowerKVAppend(chunkNode(node, tokens: tokens), layer: node.layer ?? 0)
             case let .attentionScores(shape):
                 // scores, softmax and values are lowered together (blocked online softmax).
-                let chunkShape = attentionShape(shape, phase: graph.phase, start: start, tokens: tokens)
+                let sliceShape = attentionShape(shape, phase: graph.phase, slice: slice)
                 let end = context.lowerAttention(layer: node.layer ?? 0, scores: node, softmax: nodes[index + 1],
-                                                 values: nodes[index + 2], shape: chunkShape)
+                                                 values: nodes[index + 2], shape: sliceShape,
+                                                 memoryKeys: isPrefill ? slice.chunkStart : shape.cachedKeys)
                 context.nodeDone[index] = end
                 context.nodeDone[index + 1] = end
                 context.nodeDone[index + 2] = end
@@ -163,7 +217,7 @@ public struct Compiler: Sendable {
                 done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .residualAdd)
                 lastResidual = done
             case let .denseLinear(_, inFeatures, outFeatures, _):
-                if isPrefill && !isLast { index += 1; continue }
+                if isPrefill && !slice.endsStep { index += 1; continue }
                 let rows = isPrefill ? 1 : tokens
                 done = context.lowerDense(chunkNode(node, tokens: rows), tokens: rows, inFeatures: inFeatures, outFeatures: outFeatures)
             }
@@ -191,16 +245,32 @@ public struct Compiler: Sendable {
         return copy
     }
 
-    /// The attention shape of one chunk: prefill chunks attend to the earlier chunks' keys
-    /// (read back from the KV cache) plus their own, causally; decode chunks are batch groups.
-    private func attentionShape(_ shape: Operator.Attention, phase: Phase, start: Int, tokens: Int) -> Operator.Attention {
+    /// The attention shape of one slice: a prefill slice's queries attend causally to every
+    /// earlier position (earlier chunks from the KV cache, earlier micro-batches of its chunk
+    /// on chip) and to themselves; decode slices are batch groups.
+    private func attentionShape(_ shape: Operator.Attention, phase: Phase, slice: StepSlice) -> Operator.Attention {
         switch phase {
         case .prefill:
-            return Operator.Attention(sequences: 1, queries: tokens, cachedKeys: start, heads: shape.heads,
+            return Operator.Attention(sequences: 1, queries: slice.tokens, cachedKeys: slice.start, heads: shape.heads,
                                        kvHeads: shape.kvHeads, headDim: shape.headDim)
         case .decode:
-            return Operator.Attention(sequences: tokens, queries: 1, cachedKeys: shape.cachedKeys, heads: shape.heads,
+            return Operator.Attention(sequences: slice.tokens, queries: 1, cachedKeys: shape.cachedKeys, heads: shape.heads,
                                        kvHeads: shape.kvHeads, headDim: shape.headDim)
         }
     }
+}
+
+/// The token positions one pass over a stage lowers: one micro-batch of one chunk.
+struct StepSlice {
+    /// First position (prefill) or sequence (decode) of the slice within the step.
+    let start: Int
+    /// Positions or sequences in the slice.
+    let tokens: Int
+    /// First position of the slice's chunk.
+    let chunkStart: Int
+    /// Index of the micro-batch within its chunk, and the chunk's micro-batch count.
+    let microBatch: Int
+    let microBatches: Int
+    /// Whether this is the step's last slice (prefill runs the final norm and LM head for it).
+    let endsStep: Bool
 }

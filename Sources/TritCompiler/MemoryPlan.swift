@@ -14,6 +14,17 @@ import TritModel
 ///   more positions than fit runs in chunks, each re-streaming the weights (chunked prefill;
 ///   for decode, batch groups). More SRAM means larger chunks and fewer weight re-reads.
 /// - KV buffer: two slots of `kvBlockBytes` for KV-cache blocks streamed from DRAM.
+/// - Prefill micro-batches: a chunk is split into `microBatches` runs of `microBatchTokens`
+///   positions that flow through the layers as a wavefront (see `Compiler`): micro-batch i is at
+///   BitLinear stage s while micro-batch i + 1 is at stage s − 1, so the arrays, the vector unit
+///   and the attention unit work on different micro-batches at once. Each stage's weights are
+///   loaded from DRAM once and stay in the weight buffer until the chunk's last micro-batch has
+///   used them, so the weights of `microBatches` consecutive stages must fit it with room to
+///   spare for prefetch; every tile is reloaded from the weight buffer
+///   (not DRAM) once per micro-batch, which the arrays hide only with shadow weight registers.
+///   The compiler therefore pipelines only when the arrays have them (or when
+///   `compiler.prefillMicroBatches` asks for it), choosing the most micro-batches in
+///   `candidateMicroBatches` that fit; decode steps are never split.
 public struct MemoryPlan: Equatable, Sendable {
     /// Bytes of one weight chunk (count full tiles in the chip's weight format).
     public var weightChunkBytes: Int64
@@ -25,6 +36,8 @@ public struct MemoryPlan: Equatable, Sendable {
     public var chunkTokens: Int
     /// Number of chunks the step is split into.
     public var chunks: Int
+    /// Micro-batches each chunk is split into (1 = no pipelining).
+    public var microBatches: Int = 1
     /// Bytes per KV-cache block (one of two KV-buffer slots).
     public var kvBlockBytes: Int64
     /// Off-chip bytes the model's weights occupy (packed ternary + full precision).
@@ -40,6 +53,16 @@ public struct MemoryPlan: Equatable, Sendable {
     public var activationBufferBase: Int64 = 0
     /// Base of the KV buffer.
     public var kvBufferBase: Int64 = 0
+
+    /// Micro-batch counts the compiler tries for a prefill chunk, most first.
+    public static let candidateMicroBatches = [4, 2]
+
+    /// Token positions of each micro-batch of a chunk of `tokens` positions: `microBatches`
+    /// near-equal runs (the first ones one longer), none empty.
+    public func microBatchTokens(ofChunk tokens: Int) -> [Int] {
+        let count = max(1, min(microBatches, tokens))
+        return (0..<count).map { tokens / count + ($0 < tokens % count ? 1 : 0) }
+    }
 
     /// Bytes of one key row and one value row of every KV head.
     public static func kvRowBytes(kvHeads: Int, headDim: Int, precision: Precision) -> Int64 {
@@ -73,7 +96,7 @@ public struct MemoryPlan: Equatable, Sendable {
         let ffnOutputs = Int64(2 * m.intermediateSize) * Int64(precision.linearOutputBytes)
         let perToken = 2 * Int64(m.hiddenSize) * act + max(attentionOutputs, ffnOutputs)
             + widestInput * Int64(precision.quantizedActivationBytes)
-        let fitting = c.sram.activationBufferBytes / perToken
+        var fitting = c.sram.activationBufferBytes / perToken
         guard fitting >= 1 else {
             throw InputError(source: source, location: "sram.activationBufferBytes",
                              expected: "at least \(perToken) bytes (one token's working set for \(m.name))",
@@ -96,6 +119,24 @@ public struct MemoryPlan: Equatable, Sendable {
             throw InputError(source: source, location: "sram.kvBufferBytes",
                              expected: "at least \(2 * (kvRowBytes + scoreBytesPerQuery)) bytes (two slots of one key+value row of \(m.name) and its scores)",
                              found: "\(c.sram.kvBufferBytes) bytes")
+        }
+        // Slots in use: as many as fit, or fewer when the config limits how far DMA runs ahead.
+        let slotsUsed = Int(min(slots, Int64(c.weightPrefetchDepth ?? Int(1 << 20))))
+        var perTokenUsed = perToken
+        var microBatches = 1
+        if case .prefill = graph.phase {
+            // Pipelined micro-batches keep a second layer's keys and values per position.
+            let pipelinedPerToken = perToken + 2 * Int64(m.kvWidth) * act
+            let pipelinedChunk = Int(min(Int64(tokens), c.sram.activationBufferBytes / pipelinedPerToken, queriesFitting))
+            if pipelinedChunk >= 1,
+               let chosen = try chooseMicroBatches(graph, chip: chip, precision: precision, chunkTokens: pipelinedChunk,
+                                                   slots: slotsUsed, chunkBytes: chunkBytes) {
+                microBatches = chosen
+                if chosen > 1 {
+                    perTokenUsed = pipelinedPerToken
+                    fitting = c.sram.activationBufferBytes / pipelinedPerToken
+                }
+            }
         }
         let chunkTokens = Int(min(Int64(tokens), fitting, queriesFitting))
         var weightBytes: Int64 = 0
@@ -124,16 +165,67 @@ public struct MemoryPlan: Equatable, Sendable {
                              expected: "at least \(needed) bytes (weights \(weightBytes) + KV cache \(kvBytes) of \(m.name))",
                              found: "\(c.offChipMemory.capacityBytes) bytes")
         }
-        // Slots in use: as many as fit, or fewer when the config limits how far DMA runs ahead.
-        let slotsUsed = min(slots, Int64(c.weightPrefetchDepth ?? Int(1 << 20)))
-        var plan = MemoryPlan(weightChunkBytes: chunkBytes, weightSlots: Int(slotsUsed), activationBytesPerToken: perToken,
+        var plan = MemoryPlan(weightChunkBytes: chunkBytes, weightSlots: slotsUsed, activationBytesPerToken: perTokenUsed,
                               chunkTokens: chunkTokens, chunks: ceilDiv(tokens, chunkTokens), kvBlockBytes: kvBlock,
                               dramWeightBytes: weightBytes, dramKVCacheBytes: kvBytes)
+        plan.microBatches = microBatches
         plan.estimatedInstructions = try estimateInstructions(graph, chip: chip, plan: plan, kvRowBytes: kvRowBytes,
                                                               precision: precision)
         plan.activationBufferBase = c.sram.weightBufferBytes
         plan.kvBufferBase = c.sram.weightBufferBytes + c.sram.activationBufferBytes
         return plan
+    }
+
+    /// The micro-batch count for a prefill chunk of `chunkTokens` positions: the configured
+    /// `compiler.prefillMicroBatches`, or, when the arrays have shadow weight registers, the
+    /// first of `candidateMicroBatches` whose micro-batches stream at least a tile's load time
+    /// in tokens and whose resident weights fit; nil = do not pipeline.
+    /// Fitting means: for every run of `microBatches` consecutive stages (`Compiler.stages`, in
+    /// graph order, across layers), their packed weights fit the weight ring
+    /// (`slots` × `chunkBytes`) less two chunks: one for the unused tail when the ring wraps and
+    /// one so that DMA can prefetch the next stage.
+    /// - Throws: `InputError` naming `compiler.prefillMicroBatches` when the configured count
+    ///   does not fit.
+    static func chooseMicroBatches(_ graph: Graph, chip: ResolvedChip, precision: Precision, chunkTokens: Int,
+                                   slots: Int, chunkBytes: Int64) throws -> Int? {
+        let c = chip.config
+        let candidates: [Int]
+        if let configured = c.prefillMicroBatches {
+            candidates = [configured]
+        } else if c.ternaryArray.shadowWeightRegisters {
+            candidates = candidateMicroBatches
+        } else {
+            return nil
+        }
+        let stageBytes = Compiler.stages(of: graph).map { stage in
+            graph.nodes[stage].reduce(Int64(0)) { total, node in
+                if case .bitLinear = node.operation { return total + node.weightBytes(precision) }
+                return total
+            }
+        }
+        let room = Int64(slots) * chunkBytes - 2 * chunkBytes
+        // A micro-batch streams at least as many tokens as a tile takes to load, so the shadow
+        // registers hide every reload (the configured count is taken as given).
+        let tileLoadCycles = chip.tileLoadCycles
+        for count in candidates {
+            if count == 1 { return 1 }
+            guard count <= chunkTokens else { continue }
+            if c.prefillMicroBatches == nil, Int64(chunkTokens / count) < tileLoadCycles { continue }
+            var window: Int64 = 0
+            var widest: Int64 = 0
+            for (index, bytes) in stageBytes.enumerated() {
+                window += bytes
+                if index >= count { window -= stageBytes[index - count] }
+                widest = max(widest, window)
+            }
+            if widest <= room { return count }
+            if c.prefillMicroBatches != nil {
+                throw InputError(source: c.errorSource, location: "compiler.prefillMicroBatches",
+                                 expected: "a count whose \(count) consecutive pipeline stages' weights fit the weight buffer less two chunks (at most \(max(room, 0)) bytes)",
+                                 found: "\(count) (needs \(widest) bytes)")
+            }
+        }
+        return nil
     }
 
     /// Instructions of the lowered step: per chunk, every BitLinear's tiles, weight DMAs and
@@ -153,6 +245,8 @@ public struct MemoryPlan: Equatable, Sendable {
         if tilesPerStep > Compiler.maximumInstructionsPerStep { return tilesPerStep }
         var perChunk: Int64 = 0
         var lmHead: Int64 = 0
+        let microBatches = Int64(plan.microBatches)
+        let microTokens = ceilDiv(plan.chunkTokens, plan.microBatches)
         // Per BitLinear shape (every block repeats them): tiles, one weight DMA per step of the
         // busiest array, one dequantisation per column block.
         var perShape: [Int64: Int64] = [:]
@@ -161,16 +255,16 @@ public struct MemoryPlan: Equatable, Sendable {
             case let .bitLinear(_, inFeatures, outFeatures):
                 let key = Int64(inFeatures) << 32 | Int64(outFeatures)
                 if perShape[key] == nil {
-                    let tiles = TileAssignment.choose(chip: chip, precision: Compiler.precision(for: chip), tokens: plan.chunkTokens,
+                    let tiles = TileAssignment.choose(chip: chip, precision: Compiler.precision(for: chip), tokens: microTokens,
                                                       inFeatures: inFeatures, outFeatures: outFeatures)
                     let steps = Int64(tiles.map(\.count).max() ?? 0)
-                    perShape[key] = Int64(tiles.reduce(0) { $0 + $1.count }) + steps + Int64(ceilDiv(outFeatures, a.columns))
+                    perShape[key] = (Int64(tiles.reduce(0) { $0 + $1.count }) + Int64(ceilDiv(outFeatures, a.columns))) * microBatches + steps
                 }
                 perChunk += perShape[key] ?? 0
             case let .denseLinear(_, inFeatures, outFeatures, _):
                 lmHead += 2 * ceilDiv(Int64(inFeatures) * Int64(outFeatures) * 2, plan.weightChunkBytes)
             default:
-                perChunk += 4
+                perChunk += 4 * microBatches
             }
         }
         // Attention blocks per layer: cached rows (each with a DMA) and this step's rows.
@@ -180,11 +274,16 @@ public struct MemoryPlan: Equatable, Sendable {
         switch graph.phase {
         case .prefill:
             for chunk in 0..<Int64(plan.chunks) {
-                let queries = min(Int64(plan.chunkTokens), Int64(graph.phase.tokensPerStep) - chunk * Int64(plan.chunkTokens))
-                let rowsPerBlock = plan.attentionRowsPerBlock(kvRowBytes: kvRowBytes, queriesPerSequence: queries, heads: heads, precision: precision)
-                let cached = ceilDiv(chunk * Int64(plan.chunkTokens), rowsPerBlock)
-                kvBlocks += cached
-                attentionBlocks += cached + ceilDiv(queries, rowsPerBlock)
+                let chunkStart = chunk * Int64(plan.chunkTokens)
+                let queries = min(Int64(plan.chunkTokens), Int64(graph.phase.tokensPerStep) - chunkStart)
+                var batchStart: Int64 = 0
+                for batchTokens in plan.microBatchTokens(ofChunk: Int(queries)).map(Int64.init) {
+                    let rowsPerBlock = plan.attentionRowsPerBlock(kvRowBytes: kvRowBytes, queriesPerSequence: batchTokens, heads: heads, precision: precision)
+                    let cached = ceilDiv(chunkStart, rowsPerBlock)
+                    kvBlocks += cached
+                    attentionBlocks += cached + ceilDiv(batchStart, rowsPerBlock) + ceilDiv(batchTokens, rowsPerBlock)
+                    batchStart += batchTokens
+                }
             }
         case .decode(let batch, let context):
             let rowsPerBlock = plan.attentionRowsPerBlock(kvRowBytes: kvRowBytes, queriesPerSequence: 1, heads: heads, precision: precision)

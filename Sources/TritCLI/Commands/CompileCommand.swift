@@ -73,7 +73,8 @@ struct CompileCommand: Subcommand {
                               comment: "compiled by tritsim \(CommandLineTool.version): model \(modelConfig.name), chip \(resolved.config.name), \(graph.phase)")
         let plan = compiled.plan
         context.stdout("compiled \(modelConfig.name) \(graph.phase) for \(resolved.config.name): "
-            + "\(compiled.program.instructions.count) instructions, \(plan.chunks) chunk(s) of \(plan.chunkTokens) tokens, "
-            + "\(plan.weightSlots) weight slots of \(plan.weightChunkBytes) bytes\nwrote \(output)\n")
+            + "\(compiled.program.instructions.count) instructions, \(plan.chunks) chunk(s) of \(plan.chunkTokens) tokens"
+            + (plan.microBatches > 1 ? " in \(plan.microBatches) pipelined micro-batches" : "")
+            + ", \(plan.weightSlots) weight slots of \(plan.weightChunkBytes) bytes\nwrote \(output)\n")
     }
 }

@@ -7,7 +7,8 @@ struct InspectCommand: Subcommand {
     static let name = "inspect"
     static let abstract = "Show a saved program's instruction counts per opcode, SRAM high-water mark and bytes per DMA stream."
     static let discussion = "With --chip, also the program's lower bounds on that chip: its off-chip bytes at the achievable "
-        + "bandwidth and its ternary MACs at the arrays' peak."
+        + "bandwidth, its ternary MACs at the arrays' peak, its tiles spread over the arrays, and the MACs followed by the "
+        + "full-precision weight stream (a prefill's LM head cannot start before its last layer)."
 
     static let options: [OptionSpec] = [
         OptionSpec(name: "program", kind: .positional(valueName: "PROGRAM"), unit: nil, defaultValue: nil, defaultDescription: nil,
@@ -46,7 +47,8 @@ struct InspectCommand: Subcommand {
             let bounds = inspection.bounds(on: resolved)
             out += "lower bounds on \(resolved.config.name): memory \(Units.seconds(bounds.memorySeconds)) "
                 + "(off-chip bytes / achievable bandwidth), compute \(Units.seconds(bounds.computeSeconds)) (ternary MACs / array peak), "
-                + "arrays \(Units.seconds(bounds.arraySeconds)) (tile loads + tokens + adder depth, spread over all arrays)\n"
+                + "arrays \(Units.seconds(bounds.arraySeconds)) (tile loads + tokens + adder depth, spread over all arrays), "
+                + "serial \(Units.seconds(bounds.serialSeconds)) (compute, then the full-precision weight stream: a prefill's LM head follows its last layer)\n"
         }
         context.stdout(out)
     }

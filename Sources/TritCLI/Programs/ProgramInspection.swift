@@ -57,16 +57,29 @@ struct ProgramInspection {
         self.tiles = tiles
     }
 
-    /// Lower bounds of the program's run time on `chip`, s: all off-chip bytes at the achievable
-    /// bandwidth; all ternary MACs at the arrays' peak; and every tile's time on an array (tile
-    /// load + tokens + adder depth, the array timing equation) spread evenly over all arrays.
-    func bounds(on chip: ResolvedChip) -> (memorySeconds: Double, computeSeconds: Double, arraySeconds: Double) {
-        let memory = Double(dramBytes) / (chip.config.offChipMemory.peakBandwidthBytesPerSecond * chip.config.offChipMemory.efficiency)
+    /// Bounds of the program's run time on `chip`, s:
+    /// - memory: all off-chip bytes at the achievable bandwidth;
+    /// - compute: all ternary MACs at the arrays' peak;
+    /// - arrays: every tile's time on an array (the array timing equation: tile load + tokens +
+    ///   adder depth; with shadow weight registers max(load, tokens), as loads overlap the
+    ///   previous tile) spread evenly over all arrays;
+    /// - serial: compute, then the full-precision weight stream at the achievable bandwidth. The
+    ///   LM head needs the last layer's output and the embedding rows precede the first layer,
+    ///   so for a prefill neither overlaps the arrays (the norm weights in the stream can, but
+    ///   they are under 0.1% of it for the shipped models).
+    func bounds(on chip: ResolvedChip) -> (memorySeconds: Double, computeSeconds: Double, arraySeconds: Double, serialSeconds: Double) {
+        let achievable = chip.config.offChipMemory.peakBandwidthBytesPerSecond * chip.config.offChipMemory.efficiency
+        let memory = Double(dramBytes) / achievable
         let compute = Double(ternaryMACs) / (Double(chip.peakTernaryMACsPerCycle) * chip.config.clockHz)
         let load = Double(chip.config.ternaryArray.weightLoadBytesPerCycle)
         let depth = Double(chip.arrayPipelineDepthCycles)
-        let tileCycles = tiles.reduce(0.0) { $0 + (Double($1.weightBytes) / load).rounded(.up) + Double($1.tokens) + depth }
+        let shadow = chip.config.ternaryArray.shadowWeightRegisters
+        let tileCycles = tiles.reduce(0.0) { total, tile in
+            let loadCycles = (Double(tile.weightBytes) / load).rounded(.up)
+            return total + (shadow ? max(loadCycles, Double(tile.tokens)) : loadCycles + Double(tile.tokens) + depth)
+        }
         let array = Double(tileCycles) / Double(chip.config.ternaryArray.count) / chip.config.clockHz
-        return (memory, compute, array)
+        let fullPrecision = dramBytesByStream.first { $0.stream == DMAStream.fullPrecisionWeights.name }?.bytes ?? 0
+        return (memory, compute, array, compute + Double(fullPrecision) / achievable)
     }
 }

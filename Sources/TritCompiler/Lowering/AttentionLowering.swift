@@ -14,8 +14,12 @@ import TritModel
 /// heads, so KV bytes scale with kvHeads, MACs with heads. KV-cache reads count as `attention`
 /// (as in the GPU's fused kernel); `kv_cache` is the append of new keys and values.
 extension LoweringContext {
+    /// - Parameters:
+    ///   - shape: the slice's attention; `shape.cachedKeys` keys per sequence precede its queries.
+    ///   - memoryKeys: how many of those are read from the KV cache in DRAM; the rest (earlier
+    ///     micro-batches of a prefill chunk) are still on chip and are scored in place.
     mutating func lowerAttention(layer: Int, scores: GraphNode, softmax: GraphNode, values: GraphNode,
-                                 shape a: Operator.Attention) -> TokenID? {
+                                 shape a: Operator.Attention, memoryKeys: Int) -> TokenID? {
         let tag = LoweringContext.tag(.attention)
         let queryTokens = inputTokens(scores)
         let valueTokens = inputTokens(values).filter { !queryTokens.contains($0) }
@@ -30,36 +34,50 @@ extension LoweringContext {
         var first = true
         var blockIndex: Int64 = 0
         let outputBytes = Int64(a.sequences) * queriesPerSequence * headWork * Int64(precision.activationBytes)
+        /// The weighted-values product of the last block, emitted one block late.
+        var pendingValues: (slot: Int, input: SRAMRange, macs: Int64, softmax: TokenID, first: Bool)? = nil
+
+        /// Emits the pending values product: it waits for its block's softmax (and, for the
+        /// first block, the value rows of this step); its slot is free once it has run.
+        func flushValues(_ context: inout LoweringContext) {
+            guard let pending = pendingValues else { return }
+            pendingValues = nil
+            let waits = [pending.softmax] + (pending.first ? valueTokens : [])
+            previous = context.builder.emit(.matrix(kind: .values, macs: pending.macs, input: pending.input,
+                                                    output: context.activationRange(bytes: outputBytes)),
+                                            on: context.attention, tag: tag, waits: waits)
+            slotFree[pending.slot] = previous.map { [$0] } ?? []
+        }
 
         /// One block: `rows` key rows, `pairs` (query, key) pairs, optionally waiting for its DMA.
-        func emitBlock(_ context: inout LoweringContext, rows: Int64, pairs: Int64, slot: Int, ready: TokenID?) -> TokenID? {
+        /// Software-pipelined: the attention unit runs this block's scores before the previous
+        /// block's values, so it computes while the vector unit runs the previous softmax. The
+        /// other slot's score tile is not overwritten early: the attention unit runs in order,
+        /// and this block's scores follow the values of the block two back that read its slot.
+        func emitBlock(_ context: inout LoweringContext, rows: Int64, pairs: Int64, slot: Int, ready: TokenID?) {
             let slotBase = context.plan.kvBufferBase + Int64(slot) * context.plan.kvBlockBytes
             let keys = SRAMRange(base: slotBase, bytes: rows * kvRowBytes / 2)
             let valuesRange = SRAMRange(base: slotBase + rows * kvRowBytes / 2, bytes: rows * kvRowBytes / 2)
             let scoreTile = SRAMRange(base: slotBase + rows * kvRowBytes, bytes: pairs * scoreBytesPerPair)
             var waits = ready.map { [$0] } ?? []
             if first { waits.append(contentsOf: queryTokens) }
-            if let previous { waits.append(previous) }
             let macs = pairs * headWork
             let s = context.builder.emit(.matrix(kind: .scores, macs: macs, input: keys, output: scoreTile),
                                          on: context.attention, tag: tag, waits: waits) ?? -1
             let p = context.builder.emit(.vector(kind: .softmax, operations: 4 * pairs * Int64(a.heads), specialOps: pairs * Int64(a.heads),
                                                  input: scoreTile, output: scoreTile),
                                          on: context.vector, tag: tag, waits: [s]) ?? -1
-            var valueWaits = [p]
-            if first { valueWaits.append(contentsOf: valueTokens) }
+            flushValues(&context)
+            pendingValues = (slot, SRAMRange(base: valuesRange.base, bytes: valuesRange.bytes + scoreTile.bytes), macs, p, first)
             first = false
-            return context.builder.emit(.matrix(kind: .values, macs: macs,
-                                                input: SRAMRange(base: valuesRange.base, bytes: valuesRange.bytes + scoreTile.bytes),
-                                                output: context.activationRange(bytes: outputBytes)),
-                                        on: context.attention, tag: tag, waits: valueWaits)
         }
 
         // Cached keys: streamed from the KV cache in DRAM.
         let cachedRows = Int64(a.sequences) * Int64(a.cachedKeys)
+        let memoryRows = Int64(a.sequences) * Int64(min(memoryKeys, a.cachedKeys))
         var row: Int64 = 0
-        while row < cachedRows {
-            let rows = min(rowsPerBlock, cachedRows - row)
+        while row < memoryRows {
+            let rows = min(rowsPerBlock, memoryRows - row)
             row += rows
             let slot = Int(blockIndex % 2)
             blockIndex += 1
@@ -69,10 +87,17 @@ extension LoweringContext {
             let ready = builder.emit(.dmaLoad(stream: .kvCache, dram: DRAMRange(base: 0, bytes: bytes),
                                               sram: SRAMRange(base: plan.kvBufferBase + Int64(slot) * plan.kvBlockBytes, bytes: bytes)),
                                      on: kvDMA, tag: tag, waits: waits)
-            previous = emitBlock(&self, rows: rows, pairs: queriesPerSequence * rows, slot: slot, ready: ready)
-            slotFree[slot] = previous.map { [$0] } ?? []
+            emitBlock(&self, rows: rows, pairs: queriesPerSequence * rows, slot: slot, ready: ready)
         }
-        // Keys of this step: already on chip; causal pairs shared out over blocks by key rows.
+        // Earlier keys still on chip: every query scores every one of them.
+        while row < cachedRows {
+            let rows = min(rowsPerBlock, cachedRows - row)
+            row += rows
+            let slot = Int(blockIndex % 2)
+            blockIndex += 1
+            emitBlock(&self, rows: rows, pairs: queriesPerSequence * rows, slot: slot, ready: nil)
+        }
+        // Keys of this slice: already on chip; causal pairs shared out over blocks by key rows.
         let newRows = Int64(a.sequences) * queriesPerSequence
         let newPairs = a.scoredPairs - queriesPerSequence * cachedRows
         var pairsLeft = newPairs
@@ -84,8 +109,9 @@ extension LoweringContext {
             pairsLeft -= pairs
             let slot = Int(blockIndex % 2)
             blockIndex += 1
-            previous = emitBlock(&self, rows: rows, pairs: pairs, slot: slot, ready: nil)
+            emitBlock(&self, rows: rows, pairs: pairs, slot: slot, ready: nil)
         }
+        flushValues(&self)
         return previous
     }
 }

@@ -14,18 +14,34 @@ import TritModel
 /// DMA feeds all arrays at once.
 /// How tiles are spread over the arrays: `TileAssignment`.
 extension LoweringContext {
-    /// - Parameter fusedResidual: when non-nil, the residual add that follows this layer is fused
-    ///   into the dequantisation: each column block also reads the residual stream (these tokens)
-    ///   and adds it, one more operation per output.
-    mutating func lowerBitLinear(_ node: GraphNode, tokens: Int, inFeatures: Int, outFeatures: Int,
+    /// Micro-batches (see `MemoryPlan`): the first micro-batch of a chunk loads the weight
+    /// chunks; the others run the same tiles on the same arrays from the same slots, which are
+    /// released only after the last micro-batch's tiles.
+    /// - Parameters:
+    ///   - index: the node's index in the graph (keys the resident weights).
+    ///   - slice: the positions lowered; `slice.tokens` rows stream through every tile.
+    ///   - fusedResidual: when non-nil, the residual add that follows this layer is fused
+    ///     into the dequantisation: each column block also reads the residual stream (these tokens)
+    ///     and adds it, one more operation per output.
+    mutating func lowerBitLinear(_ node: GraphNode, index: Int, slice: StepSlice, inFeatures: Int, outFeatures: Int,
                                  fusedResidual: [TokenID]? = nil) -> TokenID? {
         let tag = LoweringContext.tag(node.category)
         let rows = chip.config.ternaryArray.rows
         let columns = chip.config.ternaryArray.columns
+        let tokens = slice.tokens
+        let resident = slice.microBatch > 0 ? residentWeights[index] : nil
         let key = AssignmentKey(inFeatures: inFeatures, outFeatures: outFeatures, tokens: tokens)
-        let assignment = assignments[key] ?? TileAssignment.choose(chip: chip, precision: precision, tokens: tokens,
-                                                                   inFeatures: inFeatures, outFeatures: outFeatures)
-        assignments[key] = assignment
+        let assignment = resident?.assignment ?? assignments[key]
+            ?? TileAssignment.choose(chip: chip, precision: precision, tokens: tokens, inFeatures: inFeatures, outFeatures: outFeatures)
+        if resident == nil { assignments[key] = assignment }
+        let arrayOfRun: [Int]
+        if let resident {
+            arrayOfRun = resident.arrayOfRun
+            for (run, array) in arrayOfRun.enumerated() { arrayLoad[array] += Int64(assignment[run].count) * Int64(tokens) }
+        } else {
+            arrayOfRun = placeRuns(assignment, tokens: tokens)
+        }
+        var loadedChunks: [SRAMRange] = []
         let busyArrays = assignment.indices.filter { !assignment[$0].isEmpty }
         let steps = assignment.map(\.count).max() ?? 0
         let inputs = inputTokens(node)
@@ -51,13 +67,20 @@ extension LoweringContext {
         var dequantized: TokenID? = nil
         for step in 0..<steps {
             let busy = busyArrays.filter { step < assignment[$0].count }
-            let chunkBytes = busy.reduce(Int64(0)) { $0 + shape(assignment[$1][step]).bytes }
-            let chunk = loadWeightChunk(bytes: chunkBytes, stream: .ternaryWeights, tag: tag)
+            let chunk: (range: SRAMRange, ready: TokenID?)
+            if let resident {
+                chunk = (resident.chunks[step], nil)
+            } else {
+                let chunkBytes = busy.reduce(Int64(0)) { $0 + shape(assignment[$1][step]).bytes }
+                let loaded = loadWeightChunk(bytes: chunkBytes, stream: .ternaryWeights, tag: tag)
+                chunk = (loaded.range, loaded.ready)
+                loadedChunks.append(loaded.range)
+            }
             var offset: Int64 = 0
             for a in busy {
                 let tile = assignment[a][step]
                 let (rowsUsed, columnsUsed, bytes) = shape(tile)
-                var waits = [chunk.ready]
+                var waits = chunk.ready.map { [$0] } ?? []
                 if step == 0 { waits.append(contentsOf: inputs) }
                 let accumulate = step > 0 && assignment[a][step - 1].column == tile.column
                 let operation = Instruction.Operation.ternaryTile(
@@ -67,7 +90,7 @@ extension LoweringContext {
                     accumulator: activationRange(bytes: Int64(tokens * columnsUsed) * 4),
                     accumulate: accumulate)
                 offset += bytes
-                let done = builder.emit(operation, on: arrays[a], tag: tag, waits: waits) ?? -1
+                let done = builder.emit(operation, on: arrays[arrayOfRun[a]], tag: tag, waits: waits) ?? -1
                 release(slotOf: chunk.range, after: done)
                 let finishesColumn = step + 1 == assignment[a].count || assignment[a][step + 1].column != tile.column
                 if finishesColumn {
@@ -86,6 +109,13 @@ extension LoweringContext {
                     }
                 }
             }
+        }
+        if slice.microBatch == 0, slice.microBatches > 1 {
+            residentWeights[index] = ResidentWeights(assignment: assignment, arrayOfRun: arrayOfRun, chunks: loadedChunks)
+            for range in loadedChunks { weightRing.pin(range, true) }
+        } else if slice.microBatch > 0, slice.microBatch + 1 == slice.microBatches {
+            for range in resident?.chunks ?? [] { weightRing.pin(range, false) }
+            residentWeights[index] = nil
         }
         // The vector unit runs in order, so the last dequantisation implies all earlier ones.
         return dequantized

@@ -19,10 +19,8 @@ struct LoweringContext {
     let vector: UnitID
     let attention: UnitID
 
-    /// Tokens that must be signalled before weight slot i can be refilled.
-    var slotRelease: [[TokenID]]
-    /// Next weight slot to fill.
-    var nextSlot = 0
+    /// The weight buffer's chunks and who still reads them.
+    var weightRing: WeightRing
     /// Token signalled when node i's output is ready in the current chunk.
     var nodeDone: [TokenID?]
     /// Per layer: token of the KV store of the previous chunk (later chunks read it back).
@@ -31,6 +29,23 @@ struct LoweringContext {
     var dramCursor: Int64 = 0
     /// Tile assignments already chosen, by layer shape (every block repeats the same shapes).
     var assignments: [AssignmentKey: [[(row: Int, column: Int)]]] = [:]
+    /// Per BitLinear node (graph index) of the current chunk: its tile assignment and the weight
+    /// chunks its first micro-batch loaded, which later micro-batches reuse in place.
+    var residentWeights: [Int: ResidentWeights] = [:]
+
+    /// Tile-token rows given to each array so far; a BitLinear's runs go longest first to the
+    /// least-loaded arrays, so the ±1-tile remainders of successive layers do not pile up on
+    /// the same arrays.
+    var arrayLoad: [Int64]
+
+    /// A BitLinear's weights held in the weight buffer across a chunk's micro-batches.
+    struct ResidentWeights {
+        let assignment: [[(row: Int, column: Int)]]
+        /// Array that runs each run of the assignment.
+        let arrayOfRun: [Int]
+        /// SRAM range of each step's chunk.
+        let chunks: [SRAMRange]
+    }
 
     /// The shape that decides a BitLinear's tile assignment.
     struct AssignmentKey: Hashable {
@@ -51,7 +66,8 @@ struct LoweringContext {
         arrays = (0..<chip.config.ternaryArray.count).map { UnitID(3 + $0) }
         vector = UnitID(3 + chip.config.ternaryArray.count)
         attention = vector + 1
-        slotRelease = Array(repeating: [], count: plan.weightSlots)
+        weightRing = WeightRing(capacityBytes: Int64(plan.weightSlots) * plan.weightChunkBytes)
+        arrayLoad = Array(repeating: 0, count: chip.config.ternaryArray.count)
         nodeDone = Array(repeating: nil, count: graph.nodes.count)
         kvStored = Array(repeating: nil, count: graph.model.layers)
     }
@@ -60,28 +76,38 @@ struct LoweringContext {
         UInt16(LayerCategory.allCases.firstIndex(of: category) ?? 0)
     }
 
+    /// The array for each run of `assignment`: runs sorted by length (longest first, then by
+    /// index) go to arrays sorted by load so far (least first, then by index); updates the loads.
+    mutating func placeRuns(_ assignment: [[(row: Int, column: Int)]], tokens: Int) -> [Int] {
+        let runs = assignment.indices.sorted { (assignment[$0].count, -$0) > (assignment[$1].count, -$1) }
+        let targets = arrayLoad.indices.sorted { (arrayLoad[$0], $0) < (arrayLoad[$1], $1) }
+        var arrayOfRun = Array(repeating: 0, count: assignment.count)
+        for (run, array) in zip(runs, targets) {
+            arrayOfRun[run] = array
+            arrayLoad[array] += Int64(assignment[run].count) * Int64(tokens)
+        }
+        return arrayOfRun
+    }
+
     /// Tokens of the producers of `node`'s inputs in the current chunk.
     func inputTokens(_ node: GraphNode) -> [TokenID] {
         node.inputs.compactMap { nodeDone[$0] }
     }
 
-    /// Streams `bytes` of weights from DRAM into the next weight slot; returns the slot's SRAM
-    /// range and the token signalled when the data has arrived.
+    /// Streams `bytes` (at most one chunk) of weights from DRAM into the weight ring; returns
+    /// the chunk's SRAM range and the token signalled when the data has arrived.
     mutating func loadWeightChunk(bytes: Int64, stream: DMAStream, tag: UInt16) -> (range: SRAMRange, ready: TokenID) {
-        let slot = nextSlot
-        nextSlot = (nextSlot + 1) % plan.weightSlots
-        let range = SRAMRange(base: Int64(slot) * plan.weightChunkBytes, bytes: bytes)
+        let (range, overwritten) = weightRing.allocate(bytes: bytes)
         let dramRange = DRAMRange(base: dramCursor, bytes: bytes)
         dramCursor += bytes
         let ready = builder.emit(.dmaLoad(stream: stream, dram: dramRange, sram: range), on: weightDMA, tag: tag,
-                                 waits: slotRelease[slot]) ?? -1
-        slotRelease[slot] = []
+                                 waits: overwritten) ?? -1
         return (range, ready)
     }
 
-    /// Records that `token` must complete before the slot holding `range` is refilled.
+    /// Records that `token` must complete before the chunk at `range` is overwritten.
     mutating func release(slotOf range: SRAMRange, after token: TokenID) {
-        slotRelease[Int(range.base / plan.weightChunkBytes)].append(token)
+        weightRing.release(range, after: token)
     }
 
     /// A range in the activation buffer (addresses are bookkeeping; capacity is planned per token).

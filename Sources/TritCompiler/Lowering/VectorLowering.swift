@@ -15,11 +15,13 @@ extension LoweringContext {
     /// RMSNorm: its learned weights come from DRAM on the data DMA engine, then the vector unit.
     /// With `fusedQuantize`, the same pass also quantises the normalised row to int8 (absmax):
     /// one instruction reading the fp16 input and writing only the int8 row and its scale.
-    mutating func lowerRMSNorm(_ node: GraphNode, fusedQuantize quantize: GraphNode? = nil) -> TokenID? {
+    /// - Parameter loadWeights: false for a chunk's later micro-batches, which reuse the weights
+    ///   the first one loaded (the vector unit runs in order, so they are already there).
+    mutating func lowerRMSNorm(_ node: GraphNode, fusedQuantize quantize: GraphNode? = nil, loadWeights: Bool = true) -> TokenID? {
         let bytes = node.weightBytes(precision)
-        let weights = builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: DRAMRange(base: 0, bytes: bytes),
-                                            sram: activationRange(bytes: bytes)),
-                                   on: dataDMA, tag: LoweringContext.tag(node.category), waits: [])
+        let weights = !loadWeights ? nil : builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: DRAMRange(base: 0, bytes: bytes),
+                                                                  sram: activationRange(bytes: bytes)),
+                                                         on: dataDMA, tag: LoweringContext.tag(node.category), waits: [])
         guard let quantize else { return lowerVector(node, kind: .rmsNorm, extraWaits: weights.map { [$0] } ?? []) }
         return builder.emit(.vector(kind: .rmsNorm, operations: node.vectorOps + quantize.vectorOps,
                                     specialOps: node.specialFunctionOps + quantize.specialFunctionOps,

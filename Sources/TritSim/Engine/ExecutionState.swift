@@ -189,23 +189,26 @@ struct ExecutionState {
                 let loadEnd = max(streamStart[unit], weightsReady)
                     + arrayTiming.loadCycles(weights.bytes, weights: Int64(rows) * Int64(columns))
                 streamStart[unit] = max(now, loadEnd)
-                freeAt = streamStart[unit] + Int64(tokens) + arrayTiming.pipelineDepthCycles
+                // The next tile's weights switch in from the shadow registers as this tile's last
+                // token enters, so the array is free then; the sums leave the adder tree later.
+                freeAt = streamStart[unit] + Int64(tokens)
+                doneAt = freeAt + arrayTiming.pipelineDepthCycles
             } else {
                 freeAt = now + arrayTiming.cycles(weightBytes: weights.bytes, weights: Int64(rows) * Int64(columns), tokens: Int64(tokens))
+                doneAt = freeAt
             }
-            doneAt = freeAt
             arrayTiming.count(rows: Int64(rows), columns: Int64(columns), tokens: Int64(tokens), weightBytes: weights.bytes,
                               inputBytes: input.bytes, accumulatorBytes: accumulator.bytes, accumulate: accumulate, into: &actions)
         case let .vector(_, operations, specialOps, input, output):
-            freeAt = now + vectorTiming.cycles(operations: operations, specialOps: specialOps, bytes: input.bytes + output.bytes)
-            doneAt = freeAt
+            freeAt = now + vectorTiming.occupancy(operations: operations, specialOps: specialOps, bytes: input.bytes + output.bytes)
+            doneAt = freeAt + vectorTiming.startupCycles
             actions.vectorOps = operations
             actions.specialFunctionOps = specialOps
             actions.sramReadBytes = input.bytes
             actions.sramWriteBytes = output.bytes
         case let .matrix(_, macs, input, output):
-            freeAt = now + attentionTiming.cycles(macs: macs, inputBytes: input.bytes)
-            doneAt = freeAt
+            freeAt = now + attentionTiming.occupancy(macs: macs, inputBytes: input.bytes)
+            doneAt = freeAt + attentionTiming.startupCycles
             actions.fp16MACs = macs
             actions.sramReadBytes = input.bytes
             actions.sramWriteBytes = output.bytes

@@ -12,7 +12,9 @@ import TritCore
 /// one unpack action.
 /// With shadow weight registers the load of a tile overlaps the previous tile's streaming: it
 /// starts when both the previous tile started streaming and the tile's weights arrived, and the
-/// tile streams from max(now, load end); see `ExecutionState`.
+/// tile streams from max(now, load end); the array is free for the next tile once this tile's
+/// last token has entered (the pipelined adder tree drains while the next tile streams), and
+/// the tile's sums are ready ⌈log2(rows)⌉ cycles later; see `ExecutionState`.
 /// Energy actions: r × c × T ternary adds (an int8 add/subtract/skip per weight per token);
 /// T × c int32 accumulations when adding into existing partial sums; SRAM reads of the tile,
 /// the activations and (when accumulating) the old partial sums; SRAM writes of the partial sums.
