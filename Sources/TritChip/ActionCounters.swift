@@ -1,7 +1,13 @@
 /// Counts of energy-bearing actions. The simulator increments these; `EnergyModel` prices them.
 public struct ActionCounters: Equatable, Sendable {
-    /// Ternary MACs: each an int8 add, subtract or skip in the adder tree.
+    /// Ternary MACs of the `adderTree` datapath: each an int8 add, subtract or skip.
     public var ternaryAdds: Int64 = 0
+    /// `lut` datapath: adds that build the per-token tables ((3^g − 1) / 2 − g per group of g activations).
+    public var lutBuildAdds: Int64 = 0
+    /// `lut` datapath: table lookups (one per group of g weights per token).
+    public var lutLookups: Int64 = 0
+    /// `lut` datapath: adds or subtracts of looked-up entries into the column sums (one per lookup).
+    public var lutAccumulateAdds: Int64 = 0
     /// Int32 partial-sum accumulations.
     public var int32Adds: Int64 = 0
     /// Weights decoded by the unpack stage (TL2, base-3).
@@ -27,6 +33,9 @@ public struct ActionCounters: Equatable, Sendable {
     /// Adds `other` into `self`.
     public mutating func add(_ other: ActionCounters) {
         ternaryAdds += other.ternaryAdds
+        lutBuildAdds += other.lutBuildAdds
+        lutLookups += other.lutLookups
+        lutAccumulateAdds += other.lutAccumulateAdds
         int32Adds += other.int32Adds
         unpackedWeights += other.unpackedWeights
         fp16MACs += other.fp16MACs

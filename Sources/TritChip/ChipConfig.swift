@@ -68,6 +68,10 @@ public struct ChipConfig: Equatable, Sendable {
         /// Weights the unpack stage decodes per cycle for formats that need it (TL2, base-3);
         /// nil = never the bottleneck. JSON: optional.
         public var unpackWeightsPerCycle: Int? = nil
+        /// Activations per table group g for the `lut` datapath (tables of (3^g − 1) / 2 entries,
+        /// see `LUTDatapath`); nil = `LUTDatapath.defaultGroupSize`. The adder tree ignores it.
+        /// JSON: optional, an integer in `LUTDatapath.groupSizes` (1...4).
+        public var lutGroupSize: Int? = nil
     }
 
     /// SIMD vector unit.
@@ -122,7 +126,8 @@ public struct ChipConfig: Equatable, Sendable {
     /// Loads and validates a chip description.
     /// - Parameter name: the preset name; defaults to the file stem.
     /// - Throws: `InputError` naming the file and dotted field for a missing file, bad JSON, an
-    ///   unknown field, a missing field, a zero or negative size, or an unknown enum value.
+    ///   unknown field, a missing field, a zero or negative size, an unknown enum value, or a
+    ///   `ternaryArray.lutGroupSize` outside `LUTDatapath.groupSizes`.
     public static func load(file url: URL, name: String? = nil) throws -> ChipConfig {
         let json = try JSONObjectReader.load(file: url)
         var config = try parse(json, name: name ?? url.deletingPathExtension().lastPathComponent)
@@ -134,7 +139,8 @@ public struct ChipConfig: Equatable, Sendable {
     public static func parse(_ json: JSONObjectReader, name: String) throws -> ChipConfig {
         try json.rejectUnknownKeys(topFields)
         let array = try json.object("ternaryArray")
-        try array.rejectUnknownKeys(["rows", "columns", "count", "datapath", "weightLoadBytesPerCycle", "shadowWeightRegisters", "unpackWeightsPerCycle"])
+        try array.rejectUnknownKeys(["rows", "columns", "count", "datapath", "weightLoadBytesPerCycle", "shadowWeightRegisters", "unpackWeightsPerCycle",
+                                    "lutGroupSize"])
         let vector = try json.object("vectorUnit")
         try vector.rejectUnknownKeys(["lanes", "specialFunctionsPerCycle", "startupCycles"])
         let attention = try json.object("attentionUnit")
@@ -204,6 +210,10 @@ public struct ChipConfig: Equatable, Sendable {
         config.ternaryArray.shadowWeightRegisters = try array.optionalBool("shadowWeightRegisters") ?? false
         if array.contains("unpackWeightsPerCycle") {
             config.ternaryArray.unpackWeightsPerCycle = Int(try array.int("unpackWeightsPerCycle", in: 1...(1 << 24)))
+        }
+        if array.contains("lutGroupSize") {
+            let sizes = LUTDatapath.groupSizes
+            config.ternaryArray.lutGroupSize = Int(try array.int("lutGroupSize", in: Int64(sizes.lowerBound)...Int64(sizes.upperBound)))
         }
         return config
     }

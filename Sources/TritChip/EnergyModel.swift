@@ -1,6 +1,7 @@
 /// Energy of a run by component, in joules. `total` is the sum of the parts.
 public struct EnergyBreakdown: Equatable, Sendable {
-    /// Ternary adds, int32 accumulation, weight unpacking, fp16 MACs, vector and special-function operations.
+    /// Ternary adds (or LUT table builds, lookups and accumulating adds), int32 accumulation,
+    /// weight unpacking, fp16 MACs, vector and special-function operations.
     public var arithmeticJoules: Double
     /// SRAM reads and writes.
     public var sramJoules: Double
@@ -50,6 +51,9 @@ public enum EnergyModel {
             + Double(counters.fp16MACs) * t.fp16MACPicojoules
             + Double(counters.vectorOps) * t.fp16MultiplyPicojoules
             + Double(counters.specialFunctionOps) * t.specialFunctionPicojoules
+            + Double(counters.lutBuildAdds) * t.int8AddPicojoules
+            + Double(counters.lutAccumulateAdds) * t.int8AddPicojoules
+            + Double(counters.lutLookups) * t.lutLookupPicojoules
         let sramPicojoules = Double(counters.sramReadBytes) * t.sramReadPicojoulesPerByte
             + Double(counters.sramWriteBytes) * t.sramWritePicojoulesPerByte
         let dramPicojoules = Double(counters.dramReadBytes + counters.dramWriteBytes) * 8 * chip.config.offChipMemory.energyPicojoulesPerBit

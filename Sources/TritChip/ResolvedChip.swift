@@ -58,16 +58,47 @@ public struct ResolvedChip: Equatable, Sendable {
     public var tileLoadCycles: Int64 {
         let a = config.ternaryArray
         let load = ceilDiv(tileBytes, Int64(a.weightLoadBytesPerCycle))
-        guard config.weightFormat.needsUnpack, let rate = a.unpackWeightsPerCycle else { return load }
+        guard tileWeightsNeedUnpack, let rate = a.unpackWeightsPerCycle else { return load }
         return max(load, ceilDiv(Int64(a.rows) * Int64(a.columns), Int64(rate)))
     }
 
-    /// Adder-tree depth of one array: ⌈log2(rows)⌉ stages.
+    /// Pipeline depth of one array, cycles: ⌈log2(rows)⌉ adder-tree stages, or for the `lut`
+    /// datapath ⌈log2 g⌉ table-build stages + 1 table read + ⌈log2 ⌈rows / g⌉⌉ reduction stages
+    /// (`LUTDatapath.pipelineDepthCycles`). A group size outside `LUTDatapath.groupSizes`, which
+    /// only a config built in code can hold and the engine refuses, is given the adder tree's depth.
     public var arrayPipelineDepthCycles: Int64 {
-        var depth: Int64 = 0
-        var width = 1
-        while width < config.ternaryArray.rows { width *= 2; depth += 1 }
-        return depth
+        let rows = config.ternaryArray.rows
+        if config.ternaryArray.datapath == .lut, let lut = LUTDatapath(groupSize: lutGroupSize) {
+            return lut.pipelineDepthCycles(arrayRows: rows)
+        }
+        return ceilLog2(Int64(rows))
+    }
+
+    /// The `lut` datapath's group size g: `ternaryArray.lutGroupSize`, or `LUTDatapath.defaultGroupSize`.
+    public var lutGroupSize: Int { config.ternaryArray.lutGroupSize ?? LUTDatapath.defaultGroupSize }
+
+    /// The arrays' LUT datapath, or nil when they use the adder tree.
+    /// - Throws: `InputError` naming the chip and `ternaryArray.lutGroupSize` if the group size is
+    ///   outside `LUTDatapath.groupSizes` (the loader refuses such a file, so only a config built in
+    ///   code can get here).
+    public func lutDatapath() throws -> LUTDatapath? {
+        guard config.ternaryArray.datapath == .lut else { return nil }
+        guard let lut = LUTDatapath(groupSize: lutGroupSize) else {
+            let sizes = LUTDatapath.groupSizes
+            throw InputError(source: config.errorSource, location: "ternaryArray.lutGroupSize",
+                             expected: "an integer in \(sizes.lowerBound)...\(sizes.upperBound)", found: "\(lutGroupSize)")
+        }
+        return lut
+    }
+
+    /// Whether tiles pass the unpack stage: the weight format packs several trits per code
+    /// (`WeightFormat.needsUnpack`) and the datapath cannot select with the packed code directly
+    /// (the `lut` datapath with g = 3 reads TL2 codes as they are; `LUTDatapath.readsCodesDirectly`).
+    public var tileWeightsNeedUnpack: Bool {
+        let format = config.weightFormat
+        guard format.needsUnpack else { return false }
+        guard config.ternaryArray.datapath == .lut, let lut = LUTDatapath(groupSize: lutGroupSize) else { return true }
+        return !lut.readsCodesDirectly(format)
     }
 
     /// Peak ternary MACs per cycle over all arrays: rows × columns × count.

@@ -27,6 +27,10 @@ public struct TechnologyTable: Equatable, Sendable {
     public var specialFunctionPicojoules: Double
     /// Energy to decode one weight from a multi-trit code (TL2, base-3) in the unpack stage (pJ).
     public var weightUnpackPicojoulesPerWeight: Double
+    /// Energy of one table lookup in the `lut` datapath (pJ): a column selects one entry (≤ 10 bits)
+    /// of its group's broadcast table and passes it, with its sign, to the accumulating add (which
+    /// is priced separately as an INT8 add). See `LUTDatapath`.
+    public var lutLookupPicojoules: Double
     /// SRAM read energy per byte (pJ/B).
     public var sramReadPicojoulesPerByte: Double
     /// SRAM write energy per byte (pJ/B).
@@ -36,8 +40,8 @@ public struct TechnologyTable: Equatable, Sendable {
 
     static let fields = ["node", "int8AddPicojoules", "int8MultiplyPicojoules", "int32AddPicojoules",
                          "fp16AddPicojoules", "fp16MultiplyPicojoules", "fp32AddPicojoules", "fp32MultiplyPicojoules",
-                         "specialFunctionPicojoules", "weightUnpackPicojoulesPerWeight", "sramReadPicojoulesPerByte", "sramWritePicojoulesPerByte",
-                         "sources", "notes"]
+                         "specialFunctionPicojoules", "weightUnpackPicojoulesPerWeight", "lutLookupPicojoules",
+                         "sramReadPicojoulesPerByte", "sramWritePicojoulesPerByte", "sources", "notes"]
 
     /// Loads a technology table.
     /// - Throws: `InputError` naming the file and field for a missing file, bad JSON, an unknown
@@ -70,6 +74,7 @@ public struct TechnologyTable: Equatable, Sendable {
             fp32MultiplyPicojoules: try energy("fp32MultiplyPicojoules"),
             specialFunctionPicojoules: try energy("specialFunctionPicojoules"),
             weightUnpackPicojoulesPerWeight: try energy("weightUnpackPicojoulesPerWeight"),
+            lutLookupPicojoules: try energy("lutLookupPicojoules"),
             sramReadPicojoulesPerByte: try energy("sramReadPicojoulesPerByte"),
             sramWritePicojoulesPerByte: try energy("sramWritePicojoulesPerByte"),
             sources: sources)

@@ -33,6 +33,11 @@ public enum WeightFormat: String, CaseIterable, Sendable {
 public enum TernaryDatapathKind: String, CaseIterable, Sendable {
     /// One add, subtract or skip of an int8 activation per weight, reduced by an adder tree.
     case adderTree
+    /// Table lookup (T-MAC, arXiv 2407.00088; bitnet.cpp TL1/TL2, arXiv 2410.16144): per token, each
+    /// group of `ternaryArray.lutGroupSize` activations gets a table of its signed partial sums,
+    /// each group of weights selects one entry, and a column adds ⌈rows / g⌉ entries instead of
+    /// `rows` activations. Costs and timing: `LUTDatapath`.
+    case lut
 }
 
 /// Off-chip memory technology (names as in JEDEC).

@@ -69,6 +69,13 @@ final class BadInputTests: XCTestCase {
         assertInputError(run(["--chip", typo.path]), mentions: [typo.path, "vectorUnit.lanez"])
     }
 
+    func testChipWithALUTGroupSizeOutOfRange() throws {
+        let source = RepositoryPaths.chips.appendingPathComponent("edge-lpddr5x.json")
+        let bad = try variant(of: source, named: "lut.json", replacing: "\"datapath\": \"adderTree\"",
+                              with: "\"datapath\": \"lut\", \"lutGroupSize\": 6")
+        assertInputError(run(["--chip", bad.path]), mentions: [bad.path, "ternaryArray.lutGroupSize", "6"])
+    }
+
     func testChipWhoseTileCannotFitItsSRAM() throws {
         let source = RepositoryPaths.chips.appendingPathComponent("edge-lpddr5x.json")
         let tiny = try variant(of: source, named: "tiny.json", replacing: "\"weightBufferBytes\": 1048576",

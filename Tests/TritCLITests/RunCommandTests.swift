@@ -21,6 +21,43 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).count, 3)
     }
 
+    /// A chip on the `lut` datapath echoes the group size in effect and the lookup energy with its
+    /// source; the adder-tree presets echo neither (the committed example report is unchanged).
+    func testALUTChipEchoesItsGroupSizeAndLookupEnergy() throws {
+        let out = try RepositoryPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let text = try String(contentsOf: RepositoryPaths.chips.appendingPathComponent("edge-lpddr5x.json"), encoding: .utf8)
+        let chipURL = out.appendingPathComponent("edge-lut.json")
+        try text.replacingOccurrences(of: "\"datapath\": \"adderTree\"", with: "\"datapath\": \"lut\"")
+            .write(to: chipURL, atomically: true, encoding: .utf8)
+        let run = ToolRun(["run", "--configs", RepositoryPaths.configs.path, "--chip", chipURL.path, "--model", "bitnet_b1_58-large",
+                           "--prompt-tokens", "64", "--generate-tokens", "2", "--out", out.appendingPathComponent("runs").path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let summary = out.appendingPathComponent("runs/bitnet_b1_58-large__edge-lut__h200-sxm/summary.json")
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as? [String: Any])
+        let echoed = try XCTUnwrap(findObject(containing: "ternaryArray", in: object))
+        let array = try XCTUnwrap(echoed["ternaryArray"] as? [String: Any])
+        XCTAssertEqual(array["datapath"] as? String, "lut")
+        XCTAssertEqual(array["lutGroupSize"] as? Int, 3)
+        let technology = try XCTUnwrap(echoed["technology"] as? [String: Any])
+        XCTAssertEqual(technology["lutLookupPicojoules"] as? Double, 0.007)
+        let sources = try XCTUnwrap(technology["sources"] as? [String: Any])
+        XCTAssertNotNil(sources["lutLookupPicojoules"])
+        let golden = try String(contentsOf: RepositoryPaths.root.appendingPathComponent("Reports/example/summary.json"), encoding: .utf8)
+        XCTAssertFalse(golden.contains("lutGroupSize") || golden.contains("lutLookupPicojoules"))
+    }
+
+    /// The first object, depth first, that has `key`.
+    private func findObject(containing key: String, in value: Any) -> [String: Any]? {
+        if let object = value as? [String: Any] {
+            if object[key] != nil { return object }
+            for child in object.values { if let found = findObject(containing: key, in: child) { return found } }
+        } else if let array = value as? [Any] {
+            for child in array { if let found = findObject(containing: key, in: child) { return found } }
+        }
+        return nil
+    }
+
     func testJSONGoesToStdoutAndPathsToStderr() throws {
         let out = try RepositoryPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: out) }

@@ -36,12 +36,45 @@ import TritTestSupport
         return try ResolvedChip.load(file: url, technologyFolder: RepositoryPaths.technology)
     }
 
+    @Test func theLUTDatapathAndItsGroupSizeLoad() throws {
+        let lut = try loadVariant("\"datapath\": \"adderTree\"", "\"datapath\": \"lut\", \"lutGroupSize\": 2")
+        #expect(lut.config.ternaryArray.datapath == .lut)
+        #expect(lut.config.ternaryArray.lutGroupSize == 2)
+        #expect(try lut.lutDatapath()?.groupSize == 2)
+        // 256 rows, g = 2: ⌈log2 2⌉ = 1 build stage + 1 table read + ⌈log2 128⌉ = 7 reduction stages.
+        #expect(lut.arrayPipelineDepthCycles == 1 + 1 + 7)
+        let defaulted = try loadVariant("\"datapath\": \"adderTree\"", "\"datapath\": \"lut\"")
+        #expect(defaulted.config.ternaryArray.lutGroupSize == nil)
+        #expect(try defaulted.lutDatapath()?.groupSize == LUTDatapath.defaultGroupSize)
+        // g = 3: ⌈log2 3⌉ = 2 + 1 + ⌈log2 86⌉ = 7.
+        #expect(defaulted.arrayPipelineDepthCycles == 2 + 1 + 7)
+        let edge = try catalog.load("edge")
+        #expect(try edge.lutDatapath() == nil)
+    }
+
+    /// A config built in code can hold any group size; the chip refuses it with the field named.
+    @Test func aGroupSizeOutOfRangeInCodeIsATypedError() throws {
+        let chip = try catalog.load("edge").with { $0.ternaryArray.datapath = .lut; $0.ternaryArray.lutGroupSize = 9 }
+        do {
+            _ = try chip.lutDatapath()
+            Issue.record("accepted a group size of 9")
+        } catch let error as InputError {
+            #expect(error.location == "ternaryArray.lutGroupSize")
+            #expect(error.found == "9")
+        }
+        #expect(chip.arrayPipelineDepthCycles == 8, "an invalid group size never traps; the engine refuses the chip")
+    }
+
     @Test(arguments: [
         ("\"count\": 4", "\"count\": 0", "ternaryArray.count"),
         ("\"columns\": 256", "\"columns\": -1", "ternaryArray.columns"),
         ("\"efficiency\": 0.85", "\"efficiency\": 1.5", "offChipMemory.efficiency"),
         ("\"type\": \"LPDDR5X\"", "\"type\": \"GDDR7\"", "offChipMemory.type"),
         ("\"datapath\": \"adderTree\"", "\"datapath\": \"systolic\"", "ternaryArray.datapath"),
+        ("\"datapath\": \"adderTree\"", "\"datapath\": \"lut\", \"lutGroupSize\": 5", "ternaryArray.lutGroupSize"),
+        ("\"datapath\": \"adderTree\"", "\"datapath\": \"lut\", \"lutGroupSize\": 0", "ternaryArray.lutGroupSize"),
+        ("\"datapath\": \"adderTree\"", "\"datapath\": \"lut\", \"lutGroupSize\": 2.5", "ternaryArray.lutGroupSize"),
+        ("\"datapath\": \"adderTree\"", "\"datapath\": \"lut\", \"lutGroupSize\": \"three\"", "ternaryArray.lutGroupSize"),
         ("\"technology\": \"7nm\"", "\"technology\": \"3nm\"", "technology"),
         ("\"kvCacheBits\": 16", "\"kvCacheBits\": 16, \"kvCacheBitz\": 8", "kvCacheBitz"),
         ("\"clockHz\": 1.0e9", "\"clockHz\": \"fast\"", "clockHz"),

@@ -25,7 +25,7 @@ import TritTestSupport
         for file in files {
             let table = try TechnologyTable.load(file: RepositoryPaths.technology.appendingPathComponent(file))
             let fields = ["int8AddPicojoules", "int8MultiplyPicojoules", "int32AddPicojoules", "fp16AddPicojoules",
-                          "fp16MultiplyPicojoules", "fp32AddPicojoules", "fp32MultiplyPicojoules", "specialFunctionPicojoules", "weightUnpackPicojoulesPerWeight",
+                          "fp16MultiplyPicojoules", "fp32AddPicojoules", "fp32MultiplyPicojoules", "specialFunctionPicojoules", "weightUnpackPicojoulesPerWeight", "lutLookupPicojoules",
                           "sramReadPicojoulesPerByte", "sramWritePicojoulesPerByte"]
             for field in fields { #expect(!(table.sources[field] ?? "").isEmpty, "\(file): \(field)") }
         }

@@ -16,18 +16,42 @@ enum ConfigEcho {
         ])
     }
 
+    /// The chip and its technology table. Fields of the `lut` datapath — `ternaryArray.lutGroupSize`
+    /// (the group size in effect) and the technology's `lutLookupPicojoules` with its source —
+    /// appear when the chip uses it (and `lutGroupSize` also when set), so adder-tree runs echo
+    /// exactly what priced them.
     static func json(_ chip: ResolvedChip) -> JSONOutput {
         let c = chip.config
         let t = chip.technology
+        let usesLUT = c.ternaryArray.datapath == .lut
+        var array: [String: JSONOutput] = [
+            "rows": .int(Int64(c.ternaryArray.rows)), "columns": .int(Int64(c.ternaryArray.columns)),
+            "count": .int(Int64(c.ternaryArray.count)), "datapath": .string(c.ternaryArray.datapath.rawValue),
+            "weightLoadBytesPerCycle": .int(Int64(c.ternaryArray.weightLoadBytesPerCycle)),
+            "shadowWeightRegisters": .bool(c.ternaryArray.shadowWeightRegisters),
+            "unpackWeightsPerCycle": c.ternaryArray.unpackWeightsPerCycle.map { .int(Int64($0)) } ?? .null,
+        ]
+        if usesLUT || c.ternaryArray.lutGroupSize != nil { array["lutGroupSize"] = .int(Int64(chip.lutGroupSize)) }
+        var technology: [String: JSONOutput] = [
+            "node": .string(t.node), "int8AddPicojoules": .double(t.int8AddPicojoules),
+            "int8MultiplyPicojoules": .double(t.int8MultiplyPicojoules), "int32AddPicojoules": .double(t.int32AddPicojoules),
+            "fp16AddPicojoules": .double(t.fp16AddPicojoules), "fp16MultiplyPicojoules": .double(t.fp16MultiplyPicojoules),
+            "fp32AddPicojoules": .double(t.fp32AddPicojoules), "fp32MultiplyPicojoules": .double(t.fp32MultiplyPicojoules),
+            "specialFunctionPicojoules": .double(t.specialFunctionPicojoules),
+            "weightUnpackPicojoulesPerWeight": .double(t.weightUnpackPicojoulesPerWeight),
+            "sramReadPicojoulesPerByte": .double(t.sramReadPicojoulesPerByte),
+            "sramWritePicojoulesPerByte": .double(t.sramWritePicojoulesPerByte),
+        ]
+        var technologySources = t.sources
+        if usesLUT {
+            technology["lutLookupPicojoules"] = .double(t.lutLookupPicojoules)
+        } else {
+            technologySources["lutLookupPicojoules"] = nil
+        }
+        technology["sources"] = .object(technologySources.mapValues { .string($0) })
         return .object([
             "name": .string(c.name), "description": .string(c.description), "clockHz": .double(c.clockHz),
-            "ternaryArray": .object([
-                "rows": .int(Int64(c.ternaryArray.rows)), "columns": .int(Int64(c.ternaryArray.columns)),
-                "count": .int(Int64(c.ternaryArray.count)), "datapath": .string(c.ternaryArray.datapath.rawValue),
-                "weightLoadBytesPerCycle": .int(Int64(c.ternaryArray.weightLoadBytesPerCycle)),
-                "shadowWeightRegisters": .bool(c.ternaryArray.shadowWeightRegisters),
-                "unpackWeightsPerCycle": c.ternaryArray.unpackWeightsPerCycle.map { .int(Int64($0)) } ?? .null,
-            ]),
+            "ternaryArray": .object(array),
             "vectorUnit": .object([
                 "lanes": .int(Int64(c.vectorUnit.lanes)), "specialFunctionsPerCycle": .int(Int64(c.vectorUnit.specialFunctionsPerCycle)),
                 "startupCycles": .int(Int64(c.vectorUnit.startupCycles)),
@@ -51,17 +75,7 @@ enum ConfigEcho {
             "staticPowerWatts": .double(c.staticPowerWatts),
             "compiler": .object(c.weightPrefetchDepth.map { ["weightPrefetchDepth": .int(Int64($0))] } ?? [:]),
             "sources": .object(c.sources.mapValues { .string($0) }),
-            "technology": .object([
-                "node": .string(t.node), "int8AddPicojoules": .double(t.int8AddPicojoules),
-                "int8MultiplyPicojoules": .double(t.int8MultiplyPicojoules), "int32AddPicojoules": .double(t.int32AddPicojoules),
-                "fp16AddPicojoules": .double(t.fp16AddPicojoules), "fp16MultiplyPicojoules": .double(t.fp16MultiplyPicojoules),
-                "fp32AddPicojoules": .double(t.fp32AddPicojoules), "fp32MultiplyPicojoules": .double(t.fp32MultiplyPicojoules),
-                "specialFunctionPicojoules": .double(t.specialFunctionPicojoules),
-                "weightUnpackPicojoulesPerWeight": .double(t.weightUnpackPicojoulesPerWeight),
-                "sramReadPicojoulesPerByte": .double(t.sramReadPicojoulesPerByte),
-                "sramWritePicojoulesPerByte": .double(t.sramWritePicojoulesPerByte),
-                "sources": .object(t.sources.mapValues { .string($0) }),
-            ]),
+            "technology": .object(technology),
         ])
     }
 

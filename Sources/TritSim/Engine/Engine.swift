@@ -25,7 +25,8 @@ public struct Engine: Sendable {
     /// Runs `program` to completion.
     /// - Throws: `InputError` (source `program`) if an instruction names a unit or token outside
     ///   the program, or if the program cannot finish because a wait is never signalled;
-    ///   `InputError` naming the chip file if the run exceeds `maximumCycles`.
+    ///   `InputError` naming the chip file if the run exceeds `maximumCycles`, or
+    ///   `ternaryArray.lutGroupSize` if a chip built in code holds a LUT group size out of range.
     public func run(_ program: Program) throws -> SimulationStatistics {
         var state = try ExecutionState(program: program, chip: chip)
         state.start()

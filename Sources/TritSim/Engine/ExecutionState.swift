@@ -86,7 +86,7 @@ struct ExecutionState {
         streamStart = Array(repeating: 0, count: unitCount)
         events = EventQueue(capacity: 2 * unitCount + 16)
         dram = DRAMChannel(chip: chip)
-        arrayTiming = TernaryArrayTiming(chip: chip)
+        arrayTiming = try TernaryArrayTiming(chip: chip)
         vectorTiming = VectorUnitTiming(chip: chip)
         attentionTiming = AttentionUnitTiming(chip: chip)
         unitStatistics = program.units.map { UnitStatistics(unit: $0) }
