@@ -5,7 +5,7 @@ extension ComparisonReport {
     ///
     /// Sections: title, settings, summary table (the terminal table's rows with a phase column),
     /// chip-time lines, energy breakdown per phase and platform (component, joules per token,
-    /// share), the per-layer-category table, and notes.
+    /// share), the per-chip table of a multi-chip system, the per-layer-category table, and notes.
     public func markdown() -> String {
         var out = "# \(title)\n\n"
 
@@ -31,6 +31,11 @@ extension ComparisonReport {
                     out += Self.energyTable(result).markdown() + "\n"
                 }
             }
+        }
+
+        if !chipUsage.isEmpty {
+            out += "## Per chip\n\n" + Self.chipUsageIntroduction + "\n\n"
+            out += chipUsageTable().markdown() + "\n"
         }
 
         if !layers.isEmpty {
