@@ -28,6 +28,18 @@ public struct SystemConfig: Equatable, Sendable {
     /// Field path → source or rationale text.
     public var sources: [String: String]
 
+    /// A system built in code (tests, sweeps); `load(file:name:)` reads one from a file.
+    public init(name: String, description: String = "", chip: String, chips: Int, partitioning: Partitioning, link: ChipLink,
+                sources: [String: String] = [:]) {
+        self.name = name
+        self.description = description
+        self.chip = chip
+        self.chips = chips
+        self.partitioning = partitioning
+        self.link = link
+        self.sources = sources
+    }
+
     /// Tensor × pipeline parallelism.
     ///
     /// JSON: `"tensor"` (degree N, one stage), `"pipeline"` (N stages of one chip each), or
