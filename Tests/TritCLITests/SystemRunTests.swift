@@ -27,17 +27,19 @@ final class SystemRunTests: XCTestCase {
     }
 
     /// The 70B model decodes on both multi-chip presets; the report shows every chip group's SRAM
-    /// high-water and link bytes, and compares the system with one GPU.
+    /// high-water and link bytes, and compares the system with one GPU — one that cannot hold the
+    /// model (A100 80 GB) is modelled with enough memory, and the notes say so.
     func test70BRunsOnTheDRAMAndSRAMOnlySystems() throws {
-        for system in ["edge-lpddr5x-tp8", "sram-only-tp8-pp16"] {
-            let result = run(["--model", "70B", "--system", system, "--prompt-tokens", "8", "--generate-tokens", "1"])
+        for (system, gpu) in [("edge-lpddr5x-tp8", "h200-sxm"), ("sram-only-tp8-pp16", "a100-80gb-sxm")] {
+            let result = run(["--model", "70B", "--system", system, "--gpu", gpu, "--prompt-tokens", "8", "--generate-tokens", "1"])
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertTrue(result.stdout.contains("per chip:"), result.stdout)
             XCTAssertTrue(result.stdout.contains("one GPU"), result.stdout)
-            let folder = "bitnet-b1.58-70B__\(system)__h200-sxm"
+            let folder = "bitnet-b1.58-70B__\(system)__\(gpu)"
             let report = try String(contentsOf: scratch.appendingPathComponent("out/\(folder)/report.md"), encoding: .utf8)
             XCTAssertTrue(report.contains("## Per chip"), report)
             XCTAssertTrue(report.contains("SRAM high-water"), report)
+            XCTAssertEqual(report.contains("GPU memory: bitnet-b1.58-70B needs 138 GB"), gpu == "a100-80gb-sxm", report)
             let json = try summary(folder)
             let rows = try chipRows(json)
             XCTAssertEqual(Set(rows.compactMap { $0["phase"] as? String }), ["prefill", "decode"])

@@ -235,7 +235,12 @@ enum SystemRunner {
         notes.removeAll { $0.hasPrefix("Chip energy:") || $0.hasPrefix("Per layer category:") }
         notes.insert(contentsOf: [
             "System: \(c.chips) chips (\(c.chips) × \(chip.config.name), \(c.partitioning.description)) are compared against one \(gpu.name); every chip column is the whole system.",
-            "System time: the \(partition.tensorParallel) tensor-parallel chips of a stage run identical programs in lock step, so one chip is simulated per distinct program and each all-reduce takes the ring collective's time, 2(N−1) × link latency + 2(N−1)/N × bytes / link bandwidth (Patarasuk & Yuan 2009; NCCL); pipeline stages run one after another, so a step takes the sum of the stage times (exact for decode at batch 1; with larger batches or several prefill chunks the stages could overlap, so an upper bound).",
+            "System time: one chip is simulated per distinct program"
+                + (partition.tensorParallel > 1
+                    ? "; the \(partition.tensorParallel) tensor-parallel chips of a stage run identical programs in lock step, each all-reduce taking the ring collective's time, 2(N−1) × link latency + 2(N−1)/N × bytes / link bandwidth (Patarasuk & Yuan 2009; NCCL)" : "")
+                + (partition.stages.count > 1
+                    ? "; pipeline stages run one after another, so a step takes the sum of the stage times, each stage's send to the next included (exact for decode at batch 1; with larger batches or several prefill chunks the stages could overlap, so an upper bound)" : "")
+                + ".",
             "System energy: the dynamic energy of all \(c.chips) chips (arithmetic and SRAM at \(chip.technology.node), "
                 + (chip.config.hasOffChipMemory ? "off-chip \(chip.config.offChipMemory.type.rawValue) at \(chip.config.offChipMemory.energyPicojoulesPerBit) pJ/bit" : "no off-chip memory")
                 + ", links at \(c.link.energyPicojoulesPerBit) pJ/bit sent) plus static \(chip.config.staticPowerWatts) W × \(c.chips) chips × the system's time.",
