@@ -93,19 +93,20 @@ struct CompileCommand: Subcommand {
             let stage = partition.stages[group[0]]
             return (group, try Compiler(chip: system.chip, role: stage.role).compile(try partition.graph(stage, phase: phase)))
         }
-        let url = URL(fileURLWithPath: output)
-        let stem = url.deletingPathExtension().path, ext = url.pathExtension
+        // prog.tasm → prog.chip0.tasm, as the user typed it (relative paths stay relative).
+        let stem = (output as NSString).deletingPathExtension, ext = (output as NSString).pathExtension
         var out = "compiled \(model.name) \(phase) for \(system.config.name) (\(system.chips) × \(system.chip.config.name), "
             + "\(system.config.partitioning.description)): \(groups.count) distinct chip program(s)\n"
         for (group, program) in compiled {
             let first = partition.stages[group[0]].chips.lowerBound
             let file = "\(stem).chip\(first).\(ext)"
-            let chips = SystemRunner.chipList(group.map { partition.stages[$0].chips })
+            let list = SystemRunner.chipList(group.map { partition.stages[$0].chips })
+            let chips = (list.contains("–") || list.contains(",") ? "chips " : "chip ") + list
             let description = SystemRunner.programDescription(group, partition: partition)
             let path = URL(fileURLWithPath: file, relativeTo: context.currentDirectory).path
             try ProgramFile.write(program.program, to: path, option: "--output",
-                                  comment: "compiled by tritsim \(CommandLineTool.version): model \(model.name), system \(system.config.name), chips \(chips) (\(description)), \(phase)")
-            out += "wrote \(file): chips \(chips) (\(description)), \(program.program.instructions.count) instructions\n"
+                                  comment: "compiled by tritsim \(CommandLineTool.version): model \(model.name), system \(system.config.name), \(chips) (\(description)), \(phase)")
+            out += "wrote \(file): \(chips) (\(description)), \(program.program.instructions.count) instructions\n"
         }
         context.stdout(out)
     }
