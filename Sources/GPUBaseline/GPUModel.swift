@@ -29,10 +29,13 @@ public struct GPUModel: Sendable {
     /// - Parameters:
     ///   - graph: the step (prefill or decode) of one model.
     ///   - mode: CUDA-graph replay (default) or eager launches.
+    ///   - checkingMemory: whether to refuse a model that does not fit the GPU's memory; false
+    ///     models an idealised GPU with this one's bandwidth and compute but enough memory (used
+    ///     when a multi-chip system runs a model one GPU cannot hold, see `memoryShortfall`).
     /// - Throws: `InputError` if the model's FP16 weights plus KV cache exceed the GPU's memory
     ///   (the message gives GB needed and available), or a byte/FLOP count overflows.
-    public func run(_ graph: Graph, mode: ExecutionMode = .graph) throws -> GPUStepResult {
-        try MemoryFootprint(graph).check(fitsIn: config, model: graph.model.name)
+    public func run(_ graph: Graph, mode: ExecutionMode = .graph, checkingMemory: Bool = true) throws -> GPUStepResult {
+        if checkingMemory { try MemoryFootprint(graph).check(fitsIn: config, model: graph.model.name) }
         let kernels = try FP16Kernel.kernels(of: graph)
         var estimates: [KernelEstimate] = []
         estimates.reserveCapacity(kernels.count)
@@ -89,5 +92,14 @@ public struct GPUModel: Sendable {
         return GPUStepResult(seconds: seconds, joules: joules, averagePowerWatts: seconds > 0 ? joules / seconds : config.idlePowerWatts,
                              powerCapped: powerCapped, bytes: bytes, flops: flops, kernels: estimates,
                              energyBreakdownJoules: ["idle": idleJoules, "memory": memoryJoules, "compute": computeJoules])
+    }
+
+    /// The FP16 bytes (weights + KV cache) `graph` needs and the bytes the GPU has, when the step
+    /// does not fit; nil when it does.
+    /// - Throws: `InputError` if a byte count overflows `Int64`.
+    public func memoryShortfall(_ graph: Graph) throws -> (neededBytes: Int64, availableBytes: Int64)? {
+        let footprint = try MemoryFootprint(graph)
+        let needed = try Checked.add(footprint.weightBytes, footprint.kvCacheBytes, "FP16 weights + KV cache bytes")
+        return needed > config.memoryCapacityBytes ? (needed, config.memoryCapacityBytes) : nil
     }
 }

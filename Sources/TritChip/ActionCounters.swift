@@ -26,6 +26,10 @@ public struct ActionCounters: Equatable, Sendable {
     public var dramReadBytes: Int64 = 0
     /// Bytes written to off-chip memory.
     public var dramWriteBytes: Int64 = 0
+    /// Bytes this chip sent over its chip-to-chip links (priced per bit sent).
+    public var linkBytesSent: Int64 = 0
+    /// Bytes this chip received over its links (the sender pays for them).
+    public var linkBytesReceived: Int64 = 0
 
     /// Zero counters.
     public init() {}
@@ -45,5 +49,7 @@ public struct ActionCounters: Equatable, Sendable {
         sramWriteBytes += other.sramWriteBytes
         dramReadBytes += other.dramReadBytes
         dramWriteBytes += other.dramWriteBytes
+        linkBytesSent += other.linkBytesSent
+        linkBytesReceived += other.linkBytesReceived
     }
 }

@@ -104,7 +104,7 @@ public struct ChipConfig: Equatable, Sendable {
         public var bytesPerCycle: Int
     }
 
-    /// Off-chip memory.
+    /// Off-chip memory. For an SRAM-only chip (`type` `.none`) every number is 0 and unused.
     public struct OffChipMemory: Equatable, Sendable {
         /// Technology.
         public var type: OffChipMemoryKind
@@ -118,7 +118,14 @@ public struct ChipConfig: Equatable, Sendable {
         public var energyPicojoulesPerBit: Double
         /// Capacity, bytes.
         public var capacityBytes: Int64
+
+        /// No off-chip memory: the chip keeps its weights and KV cache in SRAM (DESIGN.md §3).
+        public static let none = OffChipMemory(type: .none, peakBandwidthBytesPerSecond: 0, efficiency: 1,
+                                               accessLatencyNanoseconds: 0, energyPicojoulesPerBit: 0, capacityBytes: 0)
     }
+
+    /// Whether the chip has off-chip memory; false for an SRAM-only chip.
+    public var hasOffChipMemory: Bool { offChipMemory.type != .none }
 
     static let topFields = ["name", "description", "technology", "clockHz", "ternaryArray", "vectorUnit", "attentionUnit",
                             "sram", "offChipMemory", "weightFormat", "kvCacheBits", "staticPowerWatts", "compiler", "sources", "notes"]
@@ -147,9 +154,6 @@ public struct ChipConfig: Equatable, Sendable {
         try attention.rejectUnknownKeys(["macsPerCycle", "startupCycles"])
         let sram = try json.object("sram")
         try sram.rejectUnknownKeys(["weightBufferBytes", "activationBufferBytes", "kvBufferBytes", "bytesPerCycle"])
-        let memory = try json.object("offChipMemory")
-        try memory.rejectUnknownKeys(["type", "peakBandwidthBytesPerSecond", "efficiency", "accessLatencyNanoseconds",
-                                      "energyPicojoulesPerBit", "capacityBytes"])
         var sources: [String: String] = [:]
         if json.contains("sources") {
             let s = try json.object("sources")
@@ -193,14 +197,7 @@ public struct ChipConfig: Equatable, Sendable {
                 activationBufferBytes: try sram.int("activationBufferBytes", in: bufferBytes),
                 kvBufferBytes: try sram.int("kvBufferBytes", in: bufferBytes),
                 bytesPerCycle: Int(try sram.int("bytesPerCycle", in: 1...1 << 30))),
-            offChipMemory: OffChipMemory(
-                type: try memory.choice("type", of: OffChipMemoryKind.self),
-                peakBandwidthBytesPerSecond: try memory.double("peakBandwidthBytesPerSecond", in: 1e6...1e15,
-                                                               describing: "a bandwidth in 1e6...1e15 bytes/s"),
-                efficiency: try memory.double("efficiency", in: 0.01...1, describing: "a fraction in 0.01...1"),
-                accessLatencyNanoseconds: try memory.double("accessLatencyNanoseconds", in: 0...1e6, describing: "a latency in 0...1e6 ns"),
-                energyPicojoulesPerBit: try memory.double("energyPicojoulesPerBit", in: 0.01...1000, describing: "pJ/bit in 0.01...1000"),
-                capacityBytes: try memory.int("capacityBytes", in: 1...(Int64(1) << 50))),
+            offChipMemory: try parseOffChipMemory(json),
             weightFormat: try json.choice("weightFormat", of: WeightFormat.self),
             kvCacheBits: Int(try json.int("kvCacheBits", in: 1...32)),
             staticPowerWatts: try json.double("staticPowerWatts", in: 0...1e5, describing: "watts in 0...100000"),
@@ -216,5 +213,28 @@ public struct ChipConfig: Equatable, Sendable {
             config.ternaryArray.lutGroupSize = Int(try array.int("lutGroupSize", in: Int64(sizes.lowerBound)...Int64(sizes.upperBound)))
         }
         return config
+    }
+
+    /// `offChipMemory`: an object with every field, or — for an SRAM-only chip — absent, the string
+    /// `"none"`, or `{"type": "none"}` with no other field.
+    private static func parseOffChipMemory(_ json: JSONObjectReader) throws -> OffChipMemory {
+        guard let value = json.value("offChipMemory"), value != .null, value != .string(OffChipMemoryKind.none.rawValue) else {
+            return .none
+        }
+        let memory = try json.object("offChipMemory")
+        if memory.value("type") == .string(OffChipMemoryKind.none.rawValue) {
+            try memory.rejectUnknownKeys(["type"])
+            return .none
+        }
+        try memory.rejectUnknownKeys(["type", "peakBandwidthBytesPerSecond", "efficiency", "accessLatencyNanoseconds",
+                                      "energyPicojoulesPerBit", "capacityBytes"])
+        return OffChipMemory(
+            type: try memory.choice("type", of: OffChipMemoryKind.self),
+            peakBandwidthBytesPerSecond: try memory.double("peakBandwidthBytesPerSecond", in: 1e6...1e15,
+                                                           describing: "a bandwidth in 1e6...1e15 bytes/s"),
+            efficiency: try memory.double("efficiency", in: 0.01...1, describing: "a fraction in 0.01...1"),
+            accessLatencyNanoseconds: try memory.double("accessLatencyNanoseconds", in: 0...1e6, describing: "a latency in 0...1e6 ns"),
+            energyPicojoulesPerBit: try memory.double("energyPicojoulesPerBit", in: 0.01...1000, describing: "pJ/bit in 0.01...1000"),
+            capacityBytes: try memory.int("capacityBytes", in: 1...(Int64(1) << 50)))
     }
 }

@@ -9,13 +9,18 @@ public struct EnergyBreakdown: Equatable, Sendable {
     public var dramJoules: Double
     /// Static power × time.
     public var staticJoules: Double
+    /// Chip-to-chip link transfers (bits sent × link pJ/bit); 0 on a single chip.
+    public var linkJoules: Double = 0
 
     /// Sum of the components.
-    public var totalJoules: Double { arithmeticJoules + sramJoules + dramJoules + staticJoules }
+    public var totalJoules: Double { arithmeticJoules + sramJoules + dramJoules + staticJoules + linkJoules }
 
-    /// Components by name, for reports: `arithmetic`, `sram`, `dram`, `static`.
+    /// Components by name, for reports: `arithmetic`, `sram`, `dram`, `static`, and `link` when it
+    /// is not zero (so single-chip reports list the same components as before links existed).
     public var components: [String: Double] {
-        ["arithmetic": arithmeticJoules, "sram": sramJoules, "dram": dramJoules, "static": staticJoules]
+        var parts = ["arithmetic": arithmeticJoules, "sram": sramJoules, "dram": dramJoules, "static": staticJoules]
+        if linkJoules != 0 { parts["link"] = linkJoules }
+        return parts
     }
 
     /// Breakdown with all parts zero.
@@ -24,24 +29,27 @@ public struct EnergyBreakdown: Equatable, Sendable {
     /// Sum of two breakdowns, part by part.
     public static func + (a: EnergyBreakdown, b: EnergyBreakdown) -> EnergyBreakdown {
         EnergyBreakdown(arithmeticJoules: a.arithmeticJoules + b.arithmeticJoules, sramJoules: a.sramJoules + b.sramJoules,
-                        dramJoules: a.dramJoules + b.dramJoules, staticJoules: a.staticJoules + b.staticJoules)
+                        dramJoules: a.dramJoules + b.dramJoules, staticJoules: a.staticJoules + b.staticJoules,
+                        linkJoules: a.linkJoules + b.linkJoules)
     }
 
     /// Each part multiplied by `factor`.
     public func scaled(by factor: Double) -> EnergyBreakdown {
         EnergyBreakdown(arithmeticJoules: arithmeticJoules * factor, sramJoules: sramJoules * factor,
-                        dramJoules: dramJoules * factor, staticJoules: staticJoules * factor)
+                        dramJoules: dramJoules * factor, staticJoules: staticJoules * factor, linkJoules: linkJoules * factor)
     }
 }
 
 /// Prices action counters with a chip's technology table: E = Σ count × energy per action + P_static × t.
 public enum EnergyModel {
     private static let joulesPerPicojoule = 1e-12
+    private static let bitsPerByte = 8.0
 
     /// Dynamic energy of `counters` plus static energy over `seconds`.
     /// - Parameters:
     ///   - counters: actions performed.
-    ///   - chip: supplies pJ per action (technology table), pJ/bit of off-chip memory, static power.
+    ///   - chip: supplies pJ per action (technology table), pJ/bit of off-chip memory and of the
+    ///     chip-to-chip link (when the chip is part of a system), static power.
     ///   - seconds: elapsed time of the run, s.
     public static func energy(of counters: ActionCounters, on chip: ResolvedChip, seconds: Double) -> EnergyBreakdown {
         let t = chip.technology
@@ -56,10 +64,14 @@ public enum EnergyModel {
             + Double(counters.lutLookups) * t.lutLookupPicojoules
         let sramPicojoules = Double(counters.sramReadBytes) * t.sramReadPicojoulesPerByte
             + Double(counters.sramWriteBytes) * t.sramWritePicojoulesPerByte
-        let dramPicojoules = Double(counters.dramReadBytes + counters.dramWriteBytes) * 8 * chip.config.offChipMemory.energyPicojoulesPerBit
+        let dramPicojoules = Double(counters.dramReadBytes + counters.dramWriteBytes) * bitsPerByte
+            * chip.config.offChipMemory.energyPicojoulesPerBit
+        // Each bit crossing a link is paid once, by its sender (a SerDes pJ/bit covers both ends).
+        let linkPicojoules = Double(counters.linkBytesSent) * bitsPerByte * (chip.link?.energyPicojoulesPerBit ?? 0)
         return EnergyBreakdown(arithmeticJoules: arithmeticPicojoules * joulesPerPicojoule,
                                sramJoules: sramPicojoules * joulesPerPicojoule,
                                dramJoules: dramPicojoules * joulesPerPicojoule,
-                               staticJoules: chip.config.staticPowerWatts * seconds)
+                               staticJoules: chip.config.staticPowerWatts * seconds,
+                               linkJoules: linkPicojoules * joulesPerPicojoule)
     }
 }

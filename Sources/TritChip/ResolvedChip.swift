@@ -9,6 +9,9 @@ public struct ResolvedChip: Equatable, Sendable {
     public var config: ChipConfig
     /// Energy per action at the chip's node.
     public var technology: TechnologyTable
+    /// The chip-to-chip link when the chip is one of a multi-chip system (`ResolvedSystem`), else nil.
+    /// Programs with link instructions run only on a chip that has one.
+    public var link: ChipLink? = nil
 
     /// Joins a config with its technology table.
     public init(config: ChipConfig, technology: TechnologyTable) {
@@ -46,6 +49,14 @@ public struct ResolvedChip: Equatable, Sendable {
     /// cycles, not ⌈100.00000000000001⌉ = 101).
     public var dramLatencyCycles: Int64 {
         Int64((config.offChipMemory.accessLatencyNanoseconds * (config.clockHz / 1e9)).rounded(.up))
+    }
+
+    /// Achievable link bytes per chip cycle in each direction: link bandwidth / clock (0 without a link).
+    public var linkBytesPerCycle: Double { (link?.bandwidthBytesPerSecond ?? 0) / config.clockHz }
+
+    /// Link latency per hop in chip cycles, rounded up (ns × clock in GHz, as `dramLatencyCycles`).
+    public var linkLatencyCycles: Int64 {
+        Int64(((link?.latencyNanoseconds ?? 0) * (config.clockHz / 1e9)).rounded(.up))
     }
 
     /// Bytes of one full ternary tile in the chip's weight format.

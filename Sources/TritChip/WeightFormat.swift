@@ -40,11 +40,14 @@ public enum TernaryDatapathKind: String, CaseIterable, Sendable {
     case lut
 }
 
-/// Off-chip memory technology (names as in JEDEC).
+/// Off-chip memory technology (names as in JEDEC), or `none` for an SRAM-only chip.
 public enum OffChipMemoryKind: String, CaseIterable, Sendable {
     case lpddr5x = "LPDDR5X"
     case lpddr5 = "LPDDR5"
     case ddr5 = "DDR5"
     case hbm3 = "HBM3"
     case hbm3e = "HBM3e"
+    /// No off-chip memory (DESIGN.md §3): every weight and the whole KV cache are resident in the
+    /// chip's SRAM, and a program may not contain DMA transfers.
+    case none = "none"
 }

@@ -31,9 +31,14 @@ public struct Compiler: Sendable {
 
     /// The target chip.
     public let chip: ResolvedChip
+    /// The chip's part in a multi-chip system (`Partition.swift`); `.single` for a lone chip.
+    public let role: ChipRole
 
-    /// A compiler for `chip`.
-    public init(chip: ResolvedChip) { self.chip = chip }
+    /// A compiler for `chip` playing `role` in its system.
+    public init(chip: ResolvedChip, role: ChipRole = .single) {
+        self.chip = chip
+        self.role = role
+    }
 
     /// The precision of each tensor kind on `chip`: packed ternary weights in the chip's format,
     /// int8 BitLinear inputs, fp16 activations and full-precision weights, KV at `kvCacheBits`.
@@ -48,7 +53,7 @@ public struct Compiler: Sendable {
         return ProgramCheck.Limits(sramBytes: c.sram.weightBufferBytes + c.sram.activationBufferBytes + c.sram.kvBufferBytes,
                                    dramBytes: c.offChipMemory.capacityBytes, arrays: c.ternaryArray.count,
                                    arrayRows: c.ternaryArray.rows, arrayColumns: c.ternaryArray.columns,
-                                   bitsPerWeight: c.weightFormat.bitsPerWeight)
+                                   bitsPerWeight: c.weightFormat.bitsPerWeight, linkUnits: chip.link == nil ? 0 : 1)
     }
 
     /// The units of every program for `chip`, in `UnitID` order.
@@ -74,7 +79,7 @@ public struct Compiler: Sendable {
     public func compile(_ graph: Graph) throws -> CompiledProgram {
         let precision = Compiler.precision(for: chip)
         let plan = try self.plan(graph)
-        var context = LoweringContext(chip: chip, plan: plan, precision: precision, graph: graph)
+        var context = LoweringContext(chip: chip, plan: plan, precision: precision, graph: graph, role: role)
         let stages = Compiler.stages(of: graph)
         let total = graph.phase.tokensPerStep
         var previousChunkEnd: TokenID? = nil
@@ -103,7 +108,7 @@ public struct Compiler: Sendable {
                 }
             }
             context.residentWeights = [:]
-            previousChunkEnd = chunkEnd
+            previousChunkEnd = context.finishChunk(tokens: tokens, after: chunkEnd)  // pipeline send (LoweringContext+Links)
         }
         guard !context.weightRing.overwrotePinnedChunk else {
             throw InputError(source: chip.config.errorSource, location: "compiler.prefillMicroBatches",

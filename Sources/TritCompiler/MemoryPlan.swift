@@ -78,7 +78,7 @@ public struct MemoryPlan: Equatable, Sendable {
     /// Plans `graph` on `chip`.
     /// - Throws: `InputError` naming the chip and the SRAM or memory field when a weight chunk,
     ///   one token's activations, or one KV row does not fit, or when weights plus KV cache exceed
-    ///   the off-chip memory capacity.
+    ///   the off-chip memory capacity (on an SRAM-only chip: the weight or KV buffer).
     public static func plan(_ graph: Graph, on chip: ResolvedChip, precision: Precision) throws -> MemoryPlan {
         let c = chip.config
         let m = graph.model
@@ -159,12 +159,8 @@ public struct MemoryPlan: Equatable, Sendable {
         case .decode(let batch, let context): positions = Int64(batch) * Int64(context + 1)
         }
         let kvBytes = try Checked.multiply(Int64(m.layers) * kvRowBytes, positions, "KV cache bytes")
-        let needed = try Checked.add(weightBytes, kvBytes, "off-chip bytes")
-        guard needed <= c.offChipMemory.capacityBytes else {
-            throw InputError(source: source, location: "offChipMemory.capacityBytes",
-                             expected: "at least \(needed) bytes (weights \(weightBytes) + KV cache \(kvBytes) of \(m.name))",
-                             found: "\(c.offChipMemory.capacityBytes) bytes")
-        }
+        // Off-chip capacity, or SRAM capacity on an SRAM-only chip (MemoryPlan+Capacity.swift).
+        try checkCapacity(weightBytes: weightBytes, kvBytes: kvBytes, modelName: m.name, on: chip)
         var plan = MemoryPlan(weightChunkBytes: chunkBytes, weightSlots: slotsUsed, activationBytesPerToken: perTokenUsed,
                               chunkTokens: chunkTokens, chunks: ceilDiv(tokens, chunkTokens), kvBlockBytes: kvBlock,
                               dramWeightBytes: weightBytes, dramKVCacheBytes: kvBytes)

@@ -16,5 +16,8 @@ public enum Operation: Equatable, Sendable {
     /// A full-precision matrix product of `macs` multiply-accumulates reading `input` (which
     /// includes any weights or KV block) and writing `output`.
     case matrix(kind: MatrixKind, macs: Int64, input: SRAMRange, output: SRAMRange)
+    /// A chip-to-chip transfer of the SRAM range `data` among `chips` chips (2 for a send or
+    /// receive, the tensor-parallel group for an all-reduce, which sums in place).
+    case link(kind: LinkKind, chips: Int32, data: SRAMRange)
 }
 }

@@ -14,9 +14,12 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
     case vector = 3
     /// `Instruction.Operation.matrix`: the attention unit runs one full-precision matrix product.
     case matrix = 4
+    /// `Instruction.Operation.link`: the link unit sends, receives or all-reduces an SRAM range
+    /// with other chips of a multi-chip system.
+    case link = 5
 
     /// The `.tasm` mnemonic: the whole mnemonic for `dma.load`, `dma.store` and `tile`; for
-    /// `vector` and `matrix` the prefix before `.<kind name>` (e.g. `vector.rms_norm`).
+    /// `vector`, `matrix` and `link` the prefix before `.<kind name>` (e.g. `vector.rms_norm`).
     public var mnemonic: String {
         switch self {
         case .dmaLoad: return "dma.load"
@@ -24,6 +27,7 @@ public enum Opcode: UInt8, CaseIterable, Sendable {
         case .ternaryTile: return "tile"
         case .vector: return "vector"
         case .matrix: return "matrix"
+        case .link: return "link"
         }
     }
 }
@@ -37,16 +41,19 @@ extension Instruction.Operation {
         case .ternaryTile: return .ternaryTile
         case .vector: return .vector
         case .matrix: return .matrix
+        case .link: return .link
         }
     }
 }
 
 extension Instruction.Operation {
-    /// The full `.tasm` mnemonic: `dma.load`, `dma.store`, `tile`, `vector.<kind>`, `matrix.<kind>`.
+    /// The full `.tasm` mnemonic: `dma.load`, `dma.store`, `tile`, `vector.<kind>`, `matrix.<kind>`,
+    /// `link.<kind>`.
     public var mnemonic: String {
         switch self {
         case let .vector(kind, _, _, _, _): return "\(Opcode.vector.mnemonic).\(kind.name)"
         case let .matrix(kind, _, _, _): return "\(Opcode.matrix.mnemonic).\(kind.name)"
+        case let .link(kind, _, _): return "\(Opcode.link.mnemonic).\(kind.name)"
         default: return opcode.mnemonic
         }
     }

@@ -27,6 +27,17 @@ extension MatrixKind {
     }
 }
 
+extension LinkKind {
+    /// Lowercase `.tasm` spelling, as in the mnemonic `link.<name>` (e.g. `all_reduce`).
+    public var name: String {
+        switch self {
+        case .send: return "send"
+        case .receive: return "recv"
+        case .allReduce: return "all_reduce"
+        }
+    }
+}
+
 extension UnitKind {
     /// Lowercase `.tasm` spelling used by the `.unit` directive (e.g. `ternary_array`). The raw
     /// value (`ternaryArray`) is unchanged.
@@ -36,6 +47,7 @@ extension UnitKind {
         case .ternaryArray: return "ternary_array"
         case .vector: return "vector"
         case .attention: return "attention"
+        case .link: return "link"
         }
     }
 
@@ -47,6 +59,7 @@ extension UnitKind {
         case .ternaryArray: return 1
         case .vector: return 2
         case .attention: return 3
+        case .link: return 4
         }
     }
 

@@ -61,3 +61,37 @@ public enum MatrixKind: UInt8, CaseIterable, Sendable {
     case dense
 }
 
+
+/// Which chip-to-chip transfer a link-unit instruction performs (multi-chip systems).
+public enum LinkKind: UInt8, CaseIterable, Sendable {
+    /// Send an SRAM range to the next pipeline stage's chip.
+    case send
+    /// Receive an SRAM range from the previous pipeline stage's chip.
+    case receive
+    /// Ring all-reduce (sum) of an SRAM range over the tensor-parallel group's chips: every chip
+    /// ends with the element-wise sum of everyone's range.
+    case allReduce
+
+    /// Bytes one chip sends and receives for a range of `bytes` bytes among `chips` chips.
+    ///
+    /// Send: (b, 0); receive: (0, b); ring all-reduce: each chip sends and receives
+    /// ⌈2(N − 1) × b / N⌉ — N − 1 steps of reduce-scatter and N − 1 of all-gather, each moving
+    /// b / N bytes. Source: Patarasuk & Yuan, "Bandwidth optimal all-reduce algorithms for
+    /// clusters of workstations", J. Parallel Distrib. Comput. 69(2), 2009; the same factor
+    /// 2(N − 1)/N converts NCCL's algorithm bandwidth to bus bandwidth (NVIDIA/nccl-tests,
+    /// doc/PERFORMANCE.md).
+    /// - Parameters:
+    ///   - chips: chips taking part (N ≥ 1; 2 for a send or receive).
+    ///   - bytes: length of the range, bytes (≥ 0, at most 2^40 in a checked program).
+    /// - Returns: bytes sent and received by one chip.
+    public func linkBytes(chips: Int64, bytes: Int64) -> (sent: Int64, received: Int64) {
+        switch self {
+        case .send: return (bytes, 0)
+        case .receive: return (0, bytes)
+        case .allReduce:
+            let n = max(chips, 1)
+            let moved = (2 * (n - 1) * bytes + n - 1) / n
+            return (moved, moved)
+        }
+    }
+}

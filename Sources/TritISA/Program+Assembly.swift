@@ -20,7 +20,7 @@ import TritCore
 /// ```
 ///
 /// Directives come first, before any instruction: `.tritsim-asm 1` (required, first), `.unit
-/// <name> <kind>` (kinds: `dma`, `ternary_array`, `vector`, `attention`; at most 65 536 units),
+/// <name> <kind>` (kinds: `dma`, `ternary_array`, `vector`, `attention`, `link`; at most 65 536 units),
 /// `.tag <name>` (at most 65 536), `.tokens <count>` (exactly once, 0 ... 2^31).
 ///
 /// An instruction line is `<unit name> <mnemonic> <operand>=<value> …`, operands in any order,
@@ -33,12 +33,14 @@ import TritCore
 /// | `tile` | `rows` `columns` `tokens` `weights` `input` `accumulator` `accumulate` |
 /// | `vector.<kind>` | `operations` `special_ops` `input` `output` |
 /// | `matrix.<kind>` | `macs` `input` `output` |
+/// | `link.<kind>` | `chips` `data` |
 /// | every instruction | `tag` (required), `wait` (optional), `signal` (optional) |
 ///
 /// Values: `stream` is a `DMAStream.name` (`ternary_weights`, `fp_weights`, `kv_cache`,
 /// `activations`); `<kind>` is a `VectorKind.name` (`rms_norm`, `quantize`, `dequantize`, `rope`,
-/// `gating`, `residual_add`, `softmax`) or a `MatrixKind.name` (`scores`, `values`, `dense`).
-/// `dram`, `sram`, `weights`, `input`, `output`, `accumulator` are byte ranges `base+bytes`
+/// `gating`, `residual_add`, `softmax`), a `MatrixKind.name` (`scores`, `values`, `dense`) or a
+/// `LinkKind.name` (`send`, `recv`, `all_reduce`). `chips` is the number of chips taking part.
+/// `dram`, `sram`, `weights`, `input`, `output`, `accumulator`, `data` are byte ranges `base+bytes`
 /// (decimal byte address, decimal byte count). `rows`, `columns`, `tokens` are element counts
 /// (≤ 2^31 − 1); `operations` and `special_ops` are elementwise and special-function operation
 /// counts; `macs` is multiply-accumulates; `accumulate` is `true` or `false`. All numbers are
@@ -87,6 +89,8 @@ extension Program {
                 out += " input=\(input.base)+\(input.bytes) output=\(output.base)+\(output.bytes)"
             case let .matrix(_, macs, input, output):
                 out += " macs=\(macs) input=\(input.base)+\(input.bytes) output=\(output.base)+\(output.bytes)"
+            case let .link(_, chips, data):
+                out += " chips=\(chips) data=\(data.base)+\(data.bytes)"
             }
             let tag = Int(instruction.tag)
             out += " tag=" + (tag < tags.count ? assemblyName(tags[tag]) : "?\(tag)")
@@ -166,6 +170,7 @@ private enum Mnemonic: Sendable {
     case dmaLoad, dmaStore, tile
     case vector(VectorKind)
     case matrix(MatrixKind)
+    case link(LinkKind)
 
     /// Operand keys (besides `tag`, `wait`, `signal`), in the order they are written.
     var operands: [String] {
@@ -175,6 +180,7 @@ private enum Mnemonic: Sendable {
         case .tile: return ["rows", "columns", "tokens", "weights", "input", "accumulator", "accumulate"]
         case .vector: return ["operations", "special_ops", "input", "output"]
         case .matrix: return ["macs", "input", "output"]
+        case .link: return ["chips", "data"]
         }
     }
 
@@ -184,6 +190,7 @@ private enum Mnemonic: Sendable {
         ]
         for kind in VectorKind.allCases { table["\(Opcode.vector.mnemonic).\(kind.name)"] = .vector(kind) }
         for kind in MatrixKind.allCases { table["\(Opcode.matrix.mnemonic).\(kind.name)"] = .matrix(kind) }
+        for kind in LinkKind.allCases { table["\(Opcode.link.mnemonic).\(kind.name)"] = .link(kind) }
         return table
     }()
 }
@@ -414,7 +421,8 @@ private struct AssemblyParser {
         let mnemonicField = try field(fields, 1, "a mnemonic")
         guard let mnemonic = Mnemonic.table[string(mnemonicField)] else {
             throw error(at: mnemonicField.start,
-                        expected: "a mnemonic (dma.load, dma.store, tile, vector.<kind>, matrix.<kind>)", found: quoted(mnemonicField))
+                        expected: "a mnemonic (dma.load, dma.store, tile, vector.<kind>, matrix.<kind>, link.<kind>)",
+                        found: quoted(mnemonicField))
         }
         let allowed = mnemonic.operands + ["tag", "wait", "signal"]
         var values: [String: Field] = [:]
@@ -494,6 +502,10 @@ private struct AssemblyParser {
             let input = try range("input"), output = try range("output")
             operation = .matrix(kind: kind, macs: macs, input: SRAMRange(base: input.base, bytes: input.bytes),
                                 output: SRAMRange(base: output.base, bytes: output.bytes))
+        case let .link(kind):
+            let chips = try count("chips", maximum: Int64(Int32.max))
+            let data = try range("data")
+            operation = .link(kind: kind, chips: Int32(truncatingIfNeeded: chips), data: SRAMRange(base: data.base, bytes: data.bytes))
         }
 
         let tagField = try value("tag")

@@ -19,7 +19,7 @@ import TritCore
 /// Instruction records, I × 96 bytes, in program order:
 ///   0   1  u8  opcode (Opcode raw value)
 ///   1   1  u8  kind: DMAStream raw value (dma.load/dma.store), VectorKind raw value (vector),
-///              MatrixKind raw value (matrix), 0 (tile)
+///              MatrixKind raw value (matrix), LinkKind raw value (link), 0 (tile)
 ///   2   2  u16 unit (index into the unit table)
 ///   4   2  u16 tag (index into the tag table)
 ///   6   1  u8  flags: bit 0 = accumulate (tile only); other bits 0
@@ -35,12 +35,13 @@ import TritCore
 ///                       accumulator.base accumulator.bytes
 ///            vector     operations specialOps input.base input.bytes output.base output.bytes
 ///            matrix     macs input.base input.bytes output.base output.bytes
+///            link       chips data.base data.bytes
 /// Wait tokens, W × i32
 /// End of data: no trailing bytes.
 /// ```
 ///
 /// Addresses and sizes are bytes; `operations`, `specialOps` and `macs` are counts of operations;
-/// `rows`, `columns`, `tokens` are element counts that must fit in `Int32`. All of them are ≥ 0.
+/// `rows`, `columns`, `tokens` and `chips` are counts that must fit in `Int32`. All of them are ≥ 0.
 /// Every stored field round-trips, including the `waitTokens` layout (`waitStart`), so
 /// `Program.decode(p.binary(), source:) == p` for every well-formed program `p`.
 extension Program {
@@ -246,6 +247,9 @@ private struct ByteWriter {
         case let .matrix(matrixKind, macs, input, output):
             kind = matrixKind.rawValue
             slots = [macs, input.base, input.bytes, output.base, output.bytes]
+        case let .link(linkKind, chips, data):
+            kind = linkKind.rawValue
+            slots = [Int64(chips), data.base, data.bytes]
         }
         integer(instruction.operation.opcode.rawValue)
         integer(kind)
@@ -351,6 +355,7 @@ private struct ByteReader {
                                     "accumulator.base", "accumulator.bytes"]
         case .vector: names = ["operations", "specialOps", "input.base", "input.bytes", "output.base", "output.bytes"]
         case .matrix: names = ["macs", "input.base", "input.bytes", "output.base", "output.bytes"]
+        case .link: names = ["chips", "data.base", "data.bytes"]
         }
         for (slot, value) in slots.enumerated() {
             if slot < names.count {
@@ -399,6 +404,13 @@ private struct ByteReader {
             }
             operation = .matrix(kind: matrixKind, macs: slots[0], input: SRAMRange(base: slots[1], bytes: slots[2]),
                                 output: SRAMRange(base: slots[3], bytes: slots[4]))
+        case .link:
+            guard let linkKind = LinkKind(rawValue: kind) else {
+                throw fail("a link kind (\(LinkKind.allCases.map { "\($0.rawValue) \($0.name)" }.joined(separator: ", ")))",
+                           "kind \(kind)")
+            }
+            guard slots[0] <= Int64(Int32.max) else { throw fail("chips ≤ \(Int32.max)", "\(slots[0])") }
+            operation = .link(kind: linkKind, chips: Int32(truncatingIfNeeded: slots[0]), data: SRAMRange(base: slots[1], bytes: slots[2]))
         }
         return Instruction(operation: operation, unit: unit, tag: tag, waitStart: waitStart, waitCount: waitCount, signal: signal)
     }

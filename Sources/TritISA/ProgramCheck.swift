@@ -5,7 +5,7 @@ import TritCore
 /// Rules, each reported with the instruction index:
 /// 1. **unit** — every instruction names a unit of the program, and the unit's kind executes
 ///    its operation (DMA on `dma`, tiles on `ternaryArray`, vector routines on `vector`, matrix
-///    products on `attention`);
+///    products on `attention`, chip-to-chip transfers on `link`);
 /// 2. **tag** — every tag index names a declared tag;
 /// 3. **signal** — every signalled token is below `tokenCount` and signalled once;
 /// 4. **wait** — every waited token is signalled by an earlier instruction. Each unit runs its
@@ -16,7 +16,9 @@ import TritCore
 ///    its SRAM and DRAM ranges have the same length. (Transfers are byte-granular in this ISA
 ///    version, so no alignment rule applies yet.)
 /// 7. **resources** — no more arrays than the chip has, one vector and one attention unit, at
-///    most `Limits.maximumDMAUnits` DMA engines; tiles no larger than the array, 1 ≤ tokens ≤
+///    most `Limits.maximumDMAUnits` DMA engines, and link units only on a chip with a link
+///    (`Limits.linkUnits`); a link transfer moves at least one byte among 2 chips (send, receive)
+///    or 2 ... `Limits.maximumLinkChips` chips (all-reduce); tiles no larger than the array, 1 ≤ tokens ≤
 ///    `Limits.maximumTileTokens`, with weight, input and accumulator lengths that match the tile
 ///    (packed weights within a byte of rows × columns × bits / 8; tokens × rows int8 inputs;
 ///    tokens × columns int32 sums); vector and matrix work in proportion to the bytes touched;
@@ -43,6 +45,11 @@ public enum ProgramCheck {
         public var arrayColumns: Int
         /// Packed bits per ternary weight (numerator / denominator).
         public var bitsPerWeight: BitsPerWeight
+        /// Link units a program may use: 1 on a chip of a multi-chip system, 0 on a lone chip.
+        public var linkUnits: Int = 0
+
+        /// Most chips one all-reduce may span (`SystemConfig.maximumChips`).
+        public static let maximumLinkChips: Int32 = 65_536
 
         /// Most DMA engines a program may use (the compiler uses 3).
         public static let maximumDMAUnits = 16
@@ -56,13 +63,15 @@ public enum ProgramCheck {
         public static let maximumMACsPerByte: Int64 = 1 << 20
 
         /// Creates limits.
-        public init(sramBytes: Int64, dramBytes: Int64, arrays: Int, arrayRows: Int, arrayColumns: Int, bitsPerWeight: BitsPerWeight) {
+        public init(sramBytes: Int64, dramBytes: Int64, arrays: Int, arrayRows: Int, arrayColumns: Int, bitsPerWeight: BitsPerWeight,
+                    linkUnits: Int = 0) {
             self.sramBytes = sramBytes
             self.dramBytes = dramBytes
             self.arrays = arrays
             self.arrayRows = arrayRows
             self.arrayColumns = arrayColumns
             self.bitsPerWeight = bitsPerWeight
+            self.linkUnits = linkUnits
         }
     }
 
@@ -82,14 +91,15 @@ public enum ProgramCheck {
         }
         var unitsOfKind: [UnitKind: Int] = [:]
         for unit in program.units { unitsOfKind[unit.kind, default: 0] += 1 }
-        for (kind, allowed) in [(UnitKind.ternaryArray, limits.arrays), (.vector, 1), (.attention, 1), (.dma, Limits.maximumDMAUnits)]
+        for (kind, allowed) in [(UnitKind.ternaryArray, limits.arrays), (.vector, 1), (.attention, 1), (.dma, Limits.maximumDMAUnits),
+                                (.link, limits.linkUnits)]
             where unitsOfKind[kind, default: 0] > allowed {
             throw InputError(source: source, location: "units", expected: "resources: at most \(allowed) \(kind.name) units on this chip",
                              found: "\(unitsOfKind[kind, default: 0])")
         }
         var signalledBy = Array(repeating: -1, count: program.tokenCount)
         var nextWait = 0
-        var totals = Array(repeating: Int64(0), count: 6)  // ternary adds, fp16 MACs, vector ops, special ops, SRAM bytes, DRAM bytes
+        var totals = Array(repeating: Int64(0), count: 7)  // ternary adds, fp16 MACs, vector ops, special ops, SRAM bytes, DRAM bytes, link bytes
         for index in program.instructions.indices {
             let instruction = program.instructions[index]
             let unitIndex = Int(instruction.unit)
@@ -134,7 +144,7 @@ public enum ProgramCheck {
                     throw violation("sram: a range inside 0..<\(sramBytes)", "\(range.base)+\(range.bytes)")
                 }
             }
-            var actions: [Int64] = [0, 0, 0, 0, 0, 0]
+            var actions: [Int64] = [0, 0, 0, 0, 0, 0, 0]
             let touched = sramRanges(of: instruction.operation).reduce(Int64(0)) { $0 + $1.bytes }  // each ≤ sramBytes ≤ 2^37
             actions[4] = touched
             switch instruction.operation {
@@ -172,6 +182,14 @@ public enum ProgramCheck {
                     throw violation("resources: 0...\(most) MACs (\(Limits.maximumMACsPerByte) per byte touched)", "\(macs)")
                 }
                 actions[1] = macs
+            case let .link(kind, chips, data):
+                let pointToPoint = kind != .allReduce
+                let chipRange: ClosedRange<Int32> = pointToPoint ? 2...2 : 2...Limits.maximumLinkChips
+                guard chipRange.contains(chips), data.bytes >= 1 else {
+                    throw violation("resources: a link transfer of at least one byte among \(pointToPoint ? "2" : "2...\(Limits.maximumLinkChips)") chips",
+                                    "\(data.bytes) bytes among \(chips) chips")
+                }
+                actions[6] = kind.linkBytes(chips: Int64(chips), bytes: data.bytes).sent
             }
             for (slot, value) in actions.enumerated() {
                 let (sum, overflow) = totals[slot].addingReportingOverflow(value)
@@ -194,6 +212,7 @@ public enum ProgramCheck {
         case .ternaryTile: return .ternaryArray
         case .vector: return .vector
         case .matrix: return .attention
+        case .link: return .link
         }
     }
 
@@ -203,6 +222,7 @@ public enum ProgramCheck {
         case let .dmaLoad(_, _, sram), let .dmaStore(_, sram, _): return [sram]
         case let .ternaryTile(_, _, _, weights, input, accumulator, _): return [weights, input, accumulator]
         case let .vector(_, _, _, input, output), let .matrix(_, _, input, output): return [input, output]
+        case let .link(_, _, data): return [data]
         }
     }
 }

@@ -9,6 +9,8 @@ public enum UnitKind: String, CaseIterable, Sendable {
     case vector
     /// The full-precision MAC array (attention, LM head).
     case attention
+    /// The chip-to-chip link engine of a multi-chip system (sends, receives, all-reduces).
+    case link
 }
 
 /// One execution unit of a program: its kind and a name such as `array.2`.

@@ -6,6 +6,7 @@ final class HelpTests: XCTestCase {
     static let runOptionLines = [
         ("--model NAME|PATH", nil, "(default: bitnet-b1.58-2B-4T)"),
         ("--chip NAME|PATH", nil, "(default: edge-lpddr5x)"),
+        ("--system NAME|PATH", nil, "(default: none: one chip)"),
         ("--gpu NAME|PATH", nil, "(default: h200-sxm)"),
         ("--prompt-tokens N", "Unit: tokens.", "(default: 512)"),
         ("--generate-tokens N", "Unit: tokens.", "(default: 128)"),

@@ -23,8 +23,36 @@ import TritTestSupport
     @Test func everyPresetDocumentsItsNumbers() throws {
         for name in catalog.configs.names() {
             let chip = try catalog.load(name)
-            for field in ["offChipMemory.peakBandwidthBytesPerSecond", "offChipMemory.energyPicojoulesPerBit", "staticPowerWatts"] {
+            let memoryFields = chip.config.hasOffChipMemory
+                ? ["offChipMemory.peakBandwidthBytesPerSecond", "offChipMemory.energyPicojoulesPerBit"] : ["offChipMemory", "sram"]
+            for field in memoryFields + ["staticPowerWatts"] {
                 #expect(!(chip.config.sources[field] ?? "").isEmpty, "\(name): \(field) has no source")
+            }
+        }
+    }
+
+    /// An SRAM-only chip: `offChipMemory` absent, `"none"` or `{"type": "none"}`; nothing else
+    /// may be given with type none.
+    @Test func sramOnlyChipsHaveNoOffChipMemory() throws {
+        let chip = try catalog.load("sram-only")
+        #expect(!chip.config.hasOffChipMemory)
+        #expect(chip.config.offChipMemory == .none)
+        #expect(chip.dramBytesPerCycle == 0)
+        let text = try String(contentsOf: RepositoryPaths.chips.appendingPathComponent("edge-lpddr5x.json"), encoding: .utf8)
+        guard let start = text.range(of: "\"offChipMemory\": {"), let end = text[start.upperBound...].range(of: "},") else {
+            Issue.record("no offChipMemory object in the edge preset")
+            return
+        }
+        let memory = text[start.lowerBound ..< end.upperBound]
+        for (replacement, accepted) in [("", true), ("\"offChipMemory\": \"none\",", true), ("\"offChipMemory\": {\"type\": \"none\"},", true),
+                                        ("\"offChipMemory\": {\"type\": \"none\", \"capacityBytes\": 1},", false)] {
+            let url = try RepositoryPaths.temporaryFile(named: "chip.json", contents: text.replacingOccurrences(of: memory, with: replacement))
+            do {
+                let loaded = try ResolvedChip.load(file: url, technologyFolder: RepositoryPaths.technology)
+                #expect(accepted && !loaded.config.hasOffChipMemory, "\(replacement)")
+            } catch let error as InputError {
+                #expect(!accepted, "\(replacement): \(error)")
+                #expect(error.location == "offChipMemory.capacityBytes")
             }
         }
     }

@@ -104,7 +104,7 @@ import TritISA
         do {
             _ = try Program.assemble(Self.text(replacing: 7, with: Self.line7.replacing("dma.load", with: "dma.lod")), source: "p.tasm")
         } catch {
-            #expect("\(error)" == "p.tasm: line 7, column 7: expected a mnemonic (dma.load, dma.store, tile, vector.<kind>, matrix.<kind>), found `dma.lod`")
+            #expect("\(error)" == "p.tasm: line 7, column 7: expected a mnemonic (dma.load, dma.store, tile, vector.<kind>, matrix.<kind>, link.<kind>), found `dma.lod`")
         }
     }
 

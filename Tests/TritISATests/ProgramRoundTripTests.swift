@@ -8,6 +8,7 @@ import TritISA
         var random = SplitMix64(seed: 0x7121_5150)
         var opcodes = Set<Opcode>(), streams = Set<DMAStream>(), vectorKinds = Set<VectorKind>()
         var matrixKinds = Set<MatrixKind>(), unitKinds = Set<UnitKind>(), accumulateFlags = Set<Bool>()
+        var linkKinds = Set<LinkKind>()
         var instructionTotal = 0, waitTotal = 0
         for index in 0 ..< 200 {
             let program = RandomPrograms.program(&random)
@@ -32,6 +33,7 @@ import TritISA
                 case let .vector(kind, _, _, _, _): vectorKinds.insert(kind)
                 case let .matrix(kind, _, _, _): matrixKinds.insert(kind)
                 case let .ternaryTile(_, _, _, _, _, _, accumulate): accumulateFlags.insert(accumulate)
+                case let .link(kind, _, _): linkKinds.insert(kind)
                 }
             }
         }
@@ -40,6 +42,7 @@ import TritISA
         #expect(streams == Set(DMAStream.allCases))
         #expect(vectorKinds == Set(VectorKind.allCases))
         #expect(matrixKinds == Set(MatrixKind.allCases))
+        #expect(linkKinds == Set(LinkKind.allCases))
         #expect(unitKinds == Set(UnitKind.allCases))
         #expect(accumulateFlags == [false, true])
         #expect(instructionTotal > 2000 && waitTotal > 1000)
@@ -50,6 +53,7 @@ import TritISA
         #expect(Set(DMAStream.allCases.map(\.name)).count == DMAStream.allCases.count)
         #expect(Set(VectorKind.allCases.map(\.name)).count == VectorKind.allCases.count)
         #expect(Set(MatrixKind.allCases.map(\.name)).count == MatrixKind.allCases.count)
+        #expect(Set(LinkKind.allCases.map(\.name)).count == LinkKind.allCases.count)
         #expect(Set(UnitKind.allCases.map(\.name)).count == UnitKind.allCases.count)
         #expect(Set(UnitKind.allCases.map(\.binaryCode)).count == UnitKind.allCases.count)
         for kind in UnitKind.allCases { #expect(UnitKind(binaryCode: kind.binaryCode) == kind) }
@@ -74,6 +78,9 @@ import TritISA
         for kind in MatrixKind.allCases {
             operations.append((.matrix(kind: kind, macs: 7, input: range, output: range),
                                "matrix.\(kind.name) macs=7 input=64+128 output=64+128"))
+        }
+        for kind in LinkKind.allCases {
+            operations.append((.link(kind: kind, chips: 8, data: range), "link.\(kind.name) chips=8 data=64+128"))
         }
         for kind in UnitKind.allCases {
             for (operation, line) in operations {

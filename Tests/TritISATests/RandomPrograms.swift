@@ -83,6 +83,8 @@ enum RandomPrograms {
                            specialOps: random.size(Int64.max), input: sram(), output: sram())
         case .matrix:
             return .matrix(kind: random.pick(MatrixKind.allCases), macs: random.size(Int64.max), input: sram(), output: sram())
+        case .link:
+            return .link(kind: random.pick(LinkKind.allCases), chips: dimension(), data: sram())
         }
     }
 }

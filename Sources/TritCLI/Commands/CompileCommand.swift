@@ -8,11 +8,13 @@ struct CompileCommand: Subcommand {
     static let name = "compile"
     static let abstract = "Compile one prefill or decode step of a model for a chip and write the program (.tasm or .tbin)."
     static let discussion = "The output format follows the file extension: .tasm is the text assembly, .tbin the fixed-width "
-        + "binary. Run the program with 'tritsim sim', look into it with 'tritsim inspect'."
+        + "binary. Run the program with 'tritsim sim', look into it with 'tritsim inspect'. With --system, one file per distinct "
+        + "chip program is written, named after the first chip that runs it: FILE prog.tasm gives prog.chip0.tasm, prog.chip8.tasm, …"
 
     static let options: [OptionSpec] = [
         SharedOptions.model,
         SharedOptions.chip,
+        SharedOptions.system,
         OptionSpec(name: "phase", kind: .value(valueName: "prefill|decode"), unit: nil, defaultValue: "decode", defaultDescription: nil,
                    help: "The step to compile."),
         OptionSpec(name: "tokens", kind: .value(valueName: "S"), unit: "tokens", defaultValue: "512", defaultDescription: nil,
@@ -28,6 +30,7 @@ struct CompileCommand: Subcommand {
 
     let model: String
     let chip: String
+    let system: String?
     let phase: String
     let tokens: Int
     let batch: Int
@@ -38,6 +41,7 @@ struct CompileCommand: Subcommand {
     init(parsing arguments: ParsedArguments) throws {
         model = try arguments.nonEmptyString("model", expected: "a model name or a path to a config.json")
         chip = try arguments.nonEmptyString("chip", expected: "a chip name or a path to a chip config")
+        system = try arguments.system()
         phase = try arguments.nonEmptyString("phase", expected: "prefill or decode")
         guard phase == "prefill" || phase == "decode" else {
             throw UsageError("option '--phase' expects prefill or decode, found '\(phase)'", helpCommand: Self.helpCommand)
@@ -63,10 +67,14 @@ struct CompileCommand: Subcommand {
     func run(in context: CommandContext) throws {
         let configs = try context.configs(configsFolder)
         let modelConfig = try ConfigCatalogs(configs).models.load(model)
-        let resolved = try ConfigCatalogs(configs).chips.load(chip)
         let graph = phase == "prefill"
             ? try Graph.prefill(modelConfig, tokens: tokens)
             : try Graph.decode(modelConfig, batch: batch, context: self.context)
+        if let system {
+            try compileSystem(try ConfigCatalogs(configs).systems.load(system), model: modelConfig, phase: graph.phase, in: context)
+            return
+        }
+        let resolved = try ConfigCatalogs(configs).chips.load(chip)
         let compiled = try Compiler(chip: resolved).compile(graph)
         let path = URL(fileURLWithPath: output, relativeTo: context.currentDirectory).path
         try ProgramFile.write(compiled.program, to: path, option: "--output",
@@ -76,5 +84,31 @@ struct CompileCommand: Subcommand {
             + "\(compiled.program.instructions.count) instructions, \(plan.chunks) chunk(s) of \(plan.chunkTokens) tokens"
             + (plan.microBatches > 1 ? " in \(plan.microBatches) pipelined micro-batches" : "")
             + ", \(plan.weightSlots) weight slots of \(plan.weightChunkBytes) bytes\nwrote \(output)\n")
+    }
+
+    /// `--system`: one program per distinct chip program of the partitioned model.
+    private func compileSystem(_ system: ResolvedSystem, model: ModelConfig, phase: Phase, in context: CommandContext) throws {
+        let partition = try SystemPartition(model: model, system: system)
+        let groups = partition.programGroups
+        let compiled = try groups.map { group -> (group: [Int], program: CompiledProgram) in
+            let stage = partition.stages[group[0]]
+            return (group, try Compiler(chip: system.chip, role: stage.role).compile(try partition.graph(stage, phase: phase)))
+        }
+        // prog.tasm → prog.chip0.tasm, as the user typed it (relative paths stay relative).
+        let stem = (output as NSString).deletingPathExtension, ext = (output as NSString).pathExtension
+        var out = "compiled \(model.name) \(phase) for \(system.config.name) (\(system.chips) × \(system.chip.config.name), "
+            + "\(system.config.partitioning.description)): \(groups.count) distinct chip program(s)\n"
+        for (group, program) in compiled {
+            let first = partition.stages[group[0]].chips.lowerBound
+            let file = "\(stem).chip\(first).\(ext)"
+            let list = SystemRunner.chipList(group.map { partition.stages[$0].chips })
+            let chips = (list.contains("–") || list.contains(",") ? "chips " : "chip ") + list
+            let description = SystemRunner.programDescription(group, partition: partition)
+            let path = URL(fileURLWithPath: file, relativeTo: context.currentDirectory).path
+            try ProgramFile.write(program.program, to: path, option: "--output",
+                                  comment: "compiled by tritsim \(CommandLineTool.version): model \(model.name), system \(system.config.name), \(chips) (\(description)), \(phase)")
+            out += "wrote \(file): \(chips) (\(description)), \(program.program.instructions.count) instructions\n"
+        }
+        context.stdout(out)
     }
 }

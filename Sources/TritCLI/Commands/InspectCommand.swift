@@ -15,16 +15,20 @@ struct InspectCommand: Subcommand {
                    help: "The program file (.tasm or .tbin)."),
         OptionSpec(name: "chip", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: nil, defaultDescription: "none",
                    help: "Also print the program's memory and compute lower bounds on this chip."),
+        OptionSpec(name: "system", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: nil, defaultDescription: "none",
+                   help: "Also print the lower bounds on one chip of this multi-chip system (instead of --chip)."),
         SharedOptions.configs,
     ]
 
     let program: String
     let chip: String?
+    let system: String?
     let configsFolder: String?
 
     init(parsing arguments: ParsedArguments) throws {
         program = try arguments.nonEmptyString("program", expected: "a .tasm or .tbin path")
         chip = arguments.values["chip"] != nil ? try arguments.nonEmptyString("chip", expected: "a chip name or a path") : nil
+        system = try arguments.system()
         configsFolder = try arguments.configsFolder()
     }
 
@@ -41,9 +45,14 @@ struct InspectCommand: Subcommand {
         out += "off-chip bytes per DMA stream: " + inspection.dramBytesByStream
             .map { "\($0.stream) \(Units.bytes($0.bytes)) (\($0.bytes))" }.joined(separator: ", ") + "\n"
         out += "ternary MACs: \(inspection.ternaryMACs)\n"
-        if let chip {
+        if inspection.linkInstructions > 0 {
+            out += "link bytes per chip: sent \(Units.bytes(inspection.linkBytesSent)) (\(inspection.linkBytesSent)), "
+                + "received \(Units.bytes(inspection.linkBytesReceived)) (\(inspection.linkBytesReceived))\n"
+        }
+        if chip != nil || system != nil {
             let configs = try context.configs(configsFolder)
-            let resolved = try ConfigCatalogs(configs).chips.load(chip)
+            let catalogs = ConfigCatalogs(configs)
+            let resolved = try system.map { try catalogs.systems.load($0).chip } ?? catalogs.chips.load(chip ?? "")
             let bounds = inspection.bounds(on: resolved)
             out += "lower bounds on \(resolved.config.name): memory \(Units.seconds(bounds.memorySeconds)) "
                 + "(off-chip bytes / achievable bandwidth), compute \(Units.seconds(bounds.computeSeconds)) (ternary MACs / array peak), "

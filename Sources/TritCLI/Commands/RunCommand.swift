@@ -7,7 +7,8 @@ import TritReport
 struct RunCommand: Subcommand {
     static let name = "run"
     static let abstract = "Run one model on the ternary chip and on the FP16 GPU (prefill, then decode) and write a comparison report."
-    static let discussion = "The report goes to OUT/<model>__<chip>__<gpu>/ as report.md, summary.json and layers.csv. "
+    static let discussion = "The report goes to OUT/<model>__<chip>__<gpu>/ as report.md, summary.json and layers.csv "
+        + "(with --system, OUT/<model>__<system>__<gpu>/, comparing the N chips against one GPU). "
         + "With --json, summary.json is printed to stdout and the paths written go to stderr, so stdout stays valid JSON. "
         + "Configs are looked up in --configs, else $TRITSIM_CONFIGS, else a Configs/ folder (one holding models/) "
         + "above the current directory or above the tritsim executable."
@@ -16,6 +17,7 @@ struct RunCommand: Subcommand {
     static let options: [OptionSpec] = [
         SharedOptions.model,
         SharedOptions.chip,
+        SharedOptions.system,
         OptionSpec(name: "gpu", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "h200-sxm",
                    defaultDescription: nil, help: "FP16 GPU baseline: a name in Configs/gpus/ or a path to a GPU config."),
         OptionSpec(name: "prompt-tokens", kind: .value(valueName: "N"), unit: "tokens", defaultValue: "512",

@@ -9,6 +9,9 @@ public struct RunOptions: Sendable, Equatable {
     public var model: String
     /// `--chip`: a chip name in `Configs/chips/` or a path to a chip config.
     public var chip: String
+    /// `--system`: a multi-chip system in `Configs/systems/` or a path to one, or nil for one chip.
+    /// A system names its own chip, so `--chip` may not be given with it.
+    public var system: String?
     /// `--gpu`: a GPU name in `Configs/gpus/` or a path to a GPU config.
     public var gpu: String
     /// `--prompt-tokens`: prompt length processed by prefill, in tokens (≥ 1).
@@ -28,9 +31,10 @@ public struct RunOptions: Sendable, Equatable {
 
     /// Creates options directly (tests, other front ends); the command line uses `parse(_:)`.
     public init(model: String, chip: String, gpu: String, promptTokens: Int, generateTokens: Int, batch: Int,
-                outputFolder: String, json: Bool, configsFolder: String?) {
+                outputFolder: String, json: Bool, configsFolder: String?, system: String? = nil) {
         self.model = model
         self.chip = chip
+        self.system = system
         self.gpu = gpu
         self.promptTokens = promptTokens
         self.generateTokens = generateTokens
@@ -53,6 +57,7 @@ public struct RunOptions: Sendable, Equatable {
     init(parsing arguments: ParsedArguments) throws {
         model = try arguments.nonEmptyString("model", expected: "a model name or a path to a config.json")
         chip = try arguments.nonEmptyString("chip", expected: "a chip name or a path to a chip config")
+        system = try arguments.system()
         gpu = try arguments.nonEmptyString("gpu", expected: "a GPU name or a path to a GPU config")
         // Upper limits: the longest context any config may declare, and the largest batch a step
         // graph accepts; together they keep every count of a step inside 64 bits.

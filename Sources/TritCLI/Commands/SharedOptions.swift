@@ -10,6 +10,11 @@ enum SharedOptions {
     static let chip = OptionSpec(name: "chip", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "edge-lpddr5x",
                                  defaultDescription: nil, help: "Ternary chip: a name in Configs/chips/ or a path to a chip config.")
 
+    /// `--system NAME|PATH`: a multi-chip system instead of one chip.
+    static let system = OptionSpec(name: "system", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: nil,
+                                   defaultDescription: "none: one chip",
+                                   help: "Multi-chip system: a name in Configs/systems/ or a path to a system config; it names its chip, so --chip may not be given.")
+
     /// `--model NAME|PATH` with the default model.
     static let model = OptionSpec(name: "model", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "bitnet-b1.58-2B-4T",
                                   defaultDescription: nil,
@@ -17,6 +22,17 @@ enum SharedOptions {
 }
 
 extension ParsedArguments {
+    /// The `--system` value, if given.
+    /// - Throws: `UsageError` when `--chip` is given too (a system names its chip); `InputError`
+    ///   for an empty value.
+    func system() throws -> String? {
+        guard values["system"] != nil else { return nil }
+        if values["chip"] != nil {
+            throw UsageError("options '--chip' and '--system' cannot be combined (a system names its chip)", helpCommand: helpCommand)
+        }
+        return try nonEmptyString("system", expected: "a system name or a path to a system config")
+    }
+
     /// The `--configs` value, if given.
     func configsFolder() throws -> String? {
         values["configs"] != nil ? try nonEmptyString("configs", expected: "a folder path") : nil

@@ -10,28 +10,32 @@ struct SimCommand: Subcommand {
     static let name = "sim"
     static let abstract = "Check and simulate a saved program (.tasm or .tbin) on a chip; print time, unit activity, traffic and energy."
     static let discussion = "The program is checked statically first (units, tokens, deadlock freedom, SRAM bounds, DMA sizes); "
-        + "a program that breaks a rule is refused with the instruction index and the rule."
+        + "a program that breaks a rule is refused with the instruction index and the rule. A chip program of a multi-chip "
+        + "system (with link instructions) needs --system, which gives the chip and its link."
 
     static let options: [OptionSpec] = [
         OptionSpec(name: "program", kind: .positional(valueName: "PROGRAM"), unit: nil, defaultValue: nil, defaultDescription: nil,
                    help: "The program file (.tasm or .tbin)."),
         SharedOptions.chip,
+        SharedOptions.system,
         SharedOptions.configs,
     ]
 
     let program: String
     let chip: String
+    let system: String?
     let configsFolder: String?
 
     init(parsing arguments: ParsedArguments) throws {
         program = try arguments.nonEmptyString("program", expected: "a .tasm or .tbin path")
         chip = try arguments.nonEmptyString("chip", expected: "a chip name or a path to a chip config")
+        system = try arguments.system()
         configsFolder = try arguments.configsFolder()
     }
 
     func run(in context: CommandContext) throws {
         let configs = try context.configs(configsFolder)
-        let resolved = try ConfigCatalogs(configs).chips.load(chip)
+        let resolved = try system.map { try ConfigCatalogs(configs).systems.load($0).chip } ?? ConfigCatalogs(configs).chips.load(chip)
         let path = URL(fileURLWithPath: program, relativeTo: context.currentDirectory).path
         let loaded = try ProgramFile.read(path, option: "PROGRAM")
         try ProgramCheck.check(loaded, limits: Compiler.checkLimits(for: resolved), source: path)
@@ -51,6 +55,9 @@ struct SimCommand: Subcommand {
         let streams = DMAStream.allCases.map { "\($0.name) \(Units.bytes(stats.dramBytesByStream[Int($0.rawValue)]))" }
         out += "off-chip: \(streams.joined(separator: ", ")); channel busy "
             + Units.percent(stats.totalCycles > 0 ? Double(stats.dramBusyCycles) / Double(stats.totalCycles) : 0) + "\n"
+        if stats.count(of: .link) > 0 {
+            out += "links: sent \(Units.bytes(stats.counters.linkBytesSent)), received \(Units.bytes(stats.counters.linkBytesReceived))\n"
+        }
         out += "energy: \(Units.joules(energy.totalJoules)) (" + energy.components.sorted { $0.key < $1.key }
             .map { "\($0.key) \(Units.joules($0.value))" }.joined(separator: ", ") + ")\n"
         context.stdout(out)

@@ -11,6 +11,8 @@ struct ChipStep {
     let plan: MemoryPlan
     let statistics: SimulationStatistics
     let energy: EnergyBreakdown
+    /// Peak SRAM the step occupies.
+    let sramHighWater: SRAMHighWater
 }
 
 /// A whole phase (prefill of every prompt, or all decode steps) on the chip, assembled from
@@ -28,7 +30,8 @@ struct ChipPhase {
     /// Fractions of the phase's array time (busy, waiting on DRAM), and the busy fraction of each
     /// kind of unit (averaged over the units of a kind) and of the off-chip channel.
     func timeShares() -> (compute: Double, memoryWait: Double, unitBusy: [(unit: String, fraction: Double)]) {
-        let kinds: [(UnitKind, String)] = [(.ternaryArray, "arrays"), (.vector, "vector"), (.attention, "attention")]
+        var kinds: [(UnitKind, String)] = [(.ternaryArray, "arrays"), (.vector, "vector"), (.attention, "attention")]
+        if steps.contains(where: { $0.step.statistics.count(of: .link) > 0 }) { kinds.append((.link, "link")) }
         var arrayBusy = 0.0, memoryWait = 0.0, dram = 0.0, total = 0.0
         var busy = Array(repeating: 0.0, count: kinds.count)
         for (step, weight) in steps {
@@ -70,22 +73,24 @@ struct ChipPhase {
     }
 }
 
-/// Compiles and simulates the steps of a run on one chip.
+/// Compiles and simulates the steps of a run on one chip (in `role`, for a chip of a system).
 struct ChipPhaseRunner {
     let chip: ResolvedChip
+    var role: ChipRole = .single
 
     func step(_ graph: Graph) throws -> ChipStep {
-        let compiled = try Compiler(chip: chip).compile(graph)
+        let compiled = try Compiler(chip: chip, role: role).compile(graph)
         let statistics = try Engine(chip: chip).run(compiled.program)
         return ChipStep(chip: chip, plan: compiled.plan, statistics: statistics,
-                        energy: EnergyModel.energy(of: statistics.counters, on: chip, seconds: statistics.seconds))
+                        energy: EnergyModel.energy(of: statistics.counters, on: chip, seconds: statistics.seconds),
+                        sramHighWater: compiled.sramHighWater(on: chip))
     }
 
     /// Plans (without lowering or simulating) every step of `phases`, so that a model that does
     /// not fit, or a step too large to simulate, is refused before any work is done. Steps are
     /// checked largest context first (the last decode step holds the largest KV cache).
     func preflight(_ phases: [PhaseSteps]) throws {
-        let compiler = Compiler(chip: chip)
+        let compiler = Compiler(chip: chip, role: role)
         for (graph, _) in phases.flatMap(\.steps).reversed() { _ = try compiler.plan(graph) }
     }
 

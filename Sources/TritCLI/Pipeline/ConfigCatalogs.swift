@@ -3,16 +3,18 @@ import GPUBaseline
 import TritChip
 import TritModel
 
-/// The model, chip and GPU catalogues of one configs folder (`models/`, `chips/` with
-/// `technology/`, `gpus/`), so every command opens them the same way.
+/// The model, chip, system and GPU catalogues of one configs folder (`models/`, `chips/` with
+/// `technology/`, `systems/`, `gpus/`), so every command opens them the same way.
 struct ConfigCatalogs {
     let models: ModelCatalog
     let chips: ChipCatalog
+    let systems: SystemCatalog
     let gpus: GPUCatalog
 
     init(_ configs: URL) {
         models = ModelCatalog(folder: configs.appendingPathComponent("models"))
         chips = ChipCatalog(folder: configs.appendingPathComponent("chips"), technologyFolder: configs.appendingPathComponent("technology"))
         gpus = GPUCatalog(folder: configs.appendingPathComponent("gpus"))
+        systems = SystemCatalog(folder: configs.appendingPathComponent("systems"), chips: chips)
     }
 }

@@ -63,7 +63,7 @@ enum ConfigEcho {
                 "weightBufferBytes": .int(c.sram.weightBufferBytes), "activationBufferBytes": .int(c.sram.activationBufferBytes),
                 "kvBufferBytes": .int(c.sram.kvBufferBytes), "bytesPerCycle": .int(Int64(c.sram.bytesPerCycle)),
             ]),
-            "offChipMemory": .object([
+            "offChipMemory": !c.hasOffChipMemory ? .object(["type": .string(c.offChipMemory.type.rawValue)]) : .object([
                 "type": .string(c.offChipMemory.type.rawValue),
                 "peakBandwidthBytesPerSecond": .double(c.offChipMemory.peakBandwidthBytesPerSecond),
                 "efficiency": .double(c.offChipMemory.efficiency),
@@ -76,6 +76,22 @@ enum ConfigEcho {
             "compiler": .object(c.weightPrefetchDepth.map { ["weightPrefetchDepth": .int(Int64($0))] } ?? [:]),
             "sources": .object(c.sources.mapValues { .string($0) }),
             "technology": .object(technology),
+        ])
+    }
+
+    static func json(_ system: ResolvedSystem) -> JSONOutput {
+        let c = system.config
+        return .object([
+            "name": .string(c.name), "description": .string(c.description), "chip": .string(system.chip.config.name),
+            "chips": .int(Int64(c.chips)),
+            "partitioning": .object(["tensor": .int(Int64(c.partitioning.tensorParallel)),
+                                     "pipeline": .int(Int64(c.partitioning.pipelineStages))]),
+            "link": .object([
+                "bandwidthBytesPerSecond": .double(c.link.bandwidthBytesPerSecond),
+                "latencyNanoseconds": .double(c.link.latencyNanoseconds),
+                "energyPicojoulesPerBit": .double(c.link.energyPicojoulesPerBit),
+            ]),
+            "sources": .object(c.sources.mapValues { .string($0) }),
         ])
     }
 

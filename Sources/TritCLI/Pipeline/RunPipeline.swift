@@ -21,20 +21,14 @@ public enum RunPipeline {
     ///   chip or the GPU.
     public static func execute(_ options: RunOptions, configs: URL,
                                beforeSimulating: (_ folderName: String) throws -> Void = { _ in }) throws -> ComparisonReport {
+        if let system = options.system {
+            return try SystemRunner.execute(options, system: system, configs: configs, beforeSimulating: beforeSimulating)
+        }
         let catalogs = ConfigCatalogs(configs)
         let model = try catalogs.models.load(options.model)
         let chip = try catalogs.chips.load(options.chip)
         let gpu = try catalogs.gpus.load(options.gpu)
-        let positions = options.promptTokens + options.generateTokens
-        guard positions <= model.maxPositionEmbeddings else {
-            throw InputError(source: "command line", location: "--prompt-tokens + --generate-tokens",
-                             expected: "at most \(model.maxPositionEmbeddings) (max_position_embeddings of \(model.name))",
-                             found: "\(options.promptTokens) + \(options.generateTokens) = \(positions)")
-        }
-
-        let prefillSteps = try PhaseSteps.prefill(model, promptTokens: options.promptTokens, batch: options.batch)
-        let decodeSteps = try PhaseSteps.decode(model, promptTokens: options.promptTokens,
-                                                generateTokens: options.generateTokens, batch: options.batch)
+        let (prefillSteps, decodeSteps) = try phaseSteps(options, model: model)
         // Cheap checks first: the GPU model (which checks its memory) and the plan of every chip
         // step (SRAM, DRAM capacity, program size), so bad input fails before any simulation.
         let gpuRunner = GPUPhaseRunner(model: GPUModel(config: gpu))
@@ -48,7 +42,7 @@ public enum RunPipeline {
 
         let prefill = PhaseComparison(
             phase: "prefill",
-            detail: Self.count(options.promptTokens, "prompt token") + (options.batch > 1 ? " × \(options.batch) prompts" : ""),
+            detail: prefillDetail(options),
             chip: result(seconds: chipPrefill.totalSeconds, latency: chipPrefill.totalSeconds / Double(options.batch),
                          tokens: chipPrefill.tokens, breakdown: chipPrefill.energy.components),
             gpu: result(seconds: gpuPrefill.totalSeconds, latency: gpuPrefill.totalSeconds / Double(options.batch),
@@ -57,8 +51,7 @@ public enum RunPipeline {
         let steps = Double(options.generateTokens)
         let decode = PhaseComparison(
             phase: "decode",
-            detail: "\(Self.count(options.generateTokens, "token")), batch \(options.batch), "
-                + (options.generateTokens == 1 ? "context \(options.promptTokens)" : "context \(options.promptTokens)→\(positions - 1)"),
+            detail: decodeDetail(options),
             chip: result(seconds: chipDecode.totalSeconds, latency: chipDecode.totalSeconds / steps, tokens: chipDecode.tokens,
                          breakdown: chipDecode.energy.components),
             gpu: result(seconds: gpuDecode.totalSeconds, latency: gpuDecode.totalSeconds / steps, tokens: gpuDecode.tokens,
@@ -78,7 +71,48 @@ public enum RunPipeline {
         }
 
         let plan = chipPrefill.steps[0].step.plan
-        for phase in [prefill, decode] {
+        try checkFinite([prefill, decode])
+        return ComparisonReport(
+            title: "\(model.name) on \(chip.config.name) vs \(gpu.name) (FP16)",
+            modelName: model.name, chipName: chip.config.name, gpuName: gpu.id,
+            settings: [("GPU model", "\(gpu.name), FP16, CUDA-graph execution")] + chipSettings(chip)
+                + runSettings(options, chip: chip),
+            phases: [prefill, decode],
+            layers: layers,
+            notes: notes(options: options, chip: chip, prefillChunks: plan.chunks, chunkTokens: plan.chunkTokens),
+            resolvedConfigs: ["model": ConfigEcho.json(model), "chip": ConfigEcho.json(chip), "gpu": ConfigEcho.json(gpu)])
+    }
+
+    /// The prefill and decode steps of a run, after checking that prompt + generated tokens fit
+    /// the model's context.
+    /// - Throws: `InputError` naming the options when they do not, or any step-graph error.
+    static func phaseSteps(_ options: RunOptions, model: ModelConfig) throws -> (prefill: PhaseSteps, decode: PhaseSteps) {
+        let positions = options.promptTokens + options.generateTokens
+        guard positions <= model.maxPositionEmbeddings else {
+            throw InputError(source: "command line", location: "--prompt-tokens + --generate-tokens",
+                             expected: "at most \(model.maxPositionEmbeddings) (max_position_embeddings of \(model.name))",
+                             found: "\(options.promptTokens) + \(options.generateTokens) = \(positions)")
+        }
+        return (try PhaseSteps.prefill(model, promptTokens: options.promptTokens, batch: options.batch),
+                try PhaseSteps.decode(model, promptTokens: options.promptTokens, generateTokens: options.generateTokens,
+                                      batch: options.batch))
+    }
+
+    /// `512 prompt tokens`, `512 prompt tokens × 4 prompts`.
+    static func prefillDetail(_ options: RunOptions) -> String {
+        Self.count(options.promptTokens, "prompt token") + (options.batch > 1 ? " × \(options.batch) prompts" : "")
+    }
+
+    /// `128 tokens, batch 1, context 512→639`.
+    static func decodeDetail(_ options: RunOptions) -> String {
+        let positions = options.promptTokens + options.generateTokens
+        return "\(Self.count(options.generateTokens, "token")), batch \(options.batch), "
+            + (options.generateTokens == 1 ? "context \(options.promptTokens)" : "context \(options.promptTokens)→\(positions - 1)")
+    }
+
+    /// Throws unless every latency, throughput and energy of `phases` is finite and non-negative.
+    static func checkFinite(_ phases: [PhaseComparison]) throws {
+        for phase in phases {
             for (platform, result) in [("chip", phase.chip), ("GPU", phase.gpu)] {
                 let numbers = [result.latencySeconds, result.tokensPerSecond, result.joulesPerToken, result.totalJoules]
                 guard numbers.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
@@ -88,33 +122,37 @@ public enum RunPipeline {
                 }
             }
         }
-        return ComparisonReport(
-            title: "\(model.name) on \(chip.config.name) vs \(gpu.name) (FP16)",
-            modelName: model.name, chipName: chip.config.name, gpuName: gpu.id,
-            settings: [("GPU model", "\(gpu.name), FP16, CUDA-graph execution"),
-                       ("chip arrays", "\(chip.config.ternaryArray.count) × \(chip.config.ternaryArray.rows)×\(chip.config.ternaryArray.columns) ternary (\(Units.prefixed(chip.peakTernaryOpsPerSecond, unit: "OPS")) peak) at \(Units.prefixed(chip.config.clockHz, unit: "Hz")), \(chip.technology.node)"),
-                       ("chip SRAM", "\(Units.bytes(chip.config.sram.weightBufferBytes)) weights, \(Units.bytes(chip.config.sram.activationBufferBytes)) activations, \(Units.bytes(chip.config.sram.kvBufferBytes)) KV"),
-                       ("chip memory", "\(chip.config.offChipMemory.type.rawValue), \(Units.bytes(chip.config.offChipMemory.peakBandwidthBytesPerSecond))/s peak × \(Units.percent(chip.config.offChipMemory.efficiency)) achievable, \(Units.significant(chip.config.offChipMemory.energyPicojoulesPerBit)) pJ/bit"),
-                       ("prompt tokens", String(options.promptTokens)), ("generate tokens", String(options.generateTokens)),
-                       ("batch", String(options.batch)), ("weight format", chip.config.weightFormat.rawValue),
-                       ("KV cache", "\(chip.config.kvCacheBits)-bit")],
-            phases: [prefill, decode],
-            layers: layers,
-            notes: notes(options: options, chip: chip, prefillChunks: plan.chunks, chunkTokens: plan.chunkTokens),
-            resolvedConfigs: ["model": ConfigEcho.json(model), "chip": ConfigEcho.json(chip), "gpu": ConfigEcho.json(gpu)])
+    }
+
+    /// The report settings that describe one chip: arrays, SRAM, off-chip memory.
+    static func chipSettings(_ chip: ResolvedChip) -> [(key: String, value: String)] {
+        let c = chip.config
+        let memory = c.hasOffChipMemory
+            ? "\(c.offChipMemory.type.rawValue), \(Units.bytes(c.offChipMemory.peakBandwidthBytesPerSecond))/s peak × \(Units.percent(c.offChipMemory.efficiency)) achievable, \(Units.significant(c.offChipMemory.energyPicojoulesPerBit)) pJ/bit"
+            : "none (SRAM-only: weights and KV cache resident in SRAM)"
+        return [("chip arrays", "\(c.ternaryArray.count) × \(c.ternaryArray.rows)×\(c.ternaryArray.columns) ternary (\(Units.prefixed(chip.peakTernaryOpsPerSecond, unit: "OPS")) peak) at \(Units.prefixed(c.clockHz, unit: "Hz")), \(chip.technology.node)"),
+                ("chip SRAM", "\(Units.bytes(c.sram.weightBufferBytes)) weights, \(Units.bytes(c.sram.activationBufferBytes)) activations, \(Units.bytes(c.sram.kvBufferBytes)) KV"),
+                ("chip memory", memory)]
+    }
+
+    /// The report settings that describe the run: tokens, batch, weight format, KV cache.
+    static func runSettings(_ options: RunOptions, chip: ResolvedChip) -> [(key: String, value: String)] {
+        [("prompt tokens", String(options.promptTokens)), ("generate tokens", String(options.generateTokens)),
+         ("batch", String(options.batch)), ("weight format", chip.config.weightFormat.rawValue),
+         ("KV cache", "\(chip.config.kvCacheBits)-bit")]
     }
 
     /// `1 token`, `128 tokens`.
     private static func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
 
-    private static func result(seconds: Double, latency: Double, tokens: Int, breakdown: [String: Double]) -> PlatformPhaseResult {
+    static func result(seconds: Double, latency: Double, tokens: Int, breakdown: [String: Double]) -> PlatformPhaseResult {
         let joules = breakdown.sumInKeyOrder
         return PlatformPhaseResult(latencySeconds: latency, tokensPerSecond: Double(tokens) / seconds,
                                    joulesPerToken: joules / Double(tokens), totalSeconds: seconds, totalJoules: joules,
                                    energyBreakdownJoules: breakdown)
     }
 
-    private static func timeBreakdown(_ phase: ChipPhase) -> ChipTimeBreakdown {
+    static func timeBreakdown(_ phase: ChipPhase) -> ChipTimeBreakdown {
         let shares = phase.timeShares()
         var breakdown = ChipTimeBreakdown(computeFraction: shares.compute, memoryWaitFraction: shares.memoryWait,
                                           otherFraction: max(0, 1 - shares.compute - shares.memoryWait),
@@ -123,13 +161,15 @@ public enum RunPipeline {
         return breakdown
     }
 
-    private static func notes(options: RunOptions, chip: ResolvedChip, prefillChunks: Int, chunkTokens: Int) -> [String] {
+    static func notes(options: RunOptions, chip: ResolvedChip, prefillChunks: Int, chunkTokens: Int) -> [String] {
         var notes = [
             "Decode: TPOT is the mean of the steps simulated at context \(options.promptTokens) and \(options.promptTokens + options.generateTokens - 1); step time and energy are affine in the context, so the mean is exact.",
             options.batch == 1
                 ? "Prefill: the LM head runs for the last prompt position only."
                 : "Prefill: the \(options.batch) prompts are prefilled one after another (on the GPU too); TTFT is one prompt's prefill, tokens/s and energy cover all of them. The LM head runs for the last prompt position only.",
-            "Chip energy: arithmetic and SRAM at \(chip.technology.node) (Configs/technology/\(chip.technology.node).json), off-chip \(chip.config.offChipMemory.type.rawValue) at \(chip.config.offChipMemory.energyPicojoulesPerBit) pJ/bit, static \(chip.config.staticPowerWatts) W.",
+            "Chip energy: arithmetic and SRAM at \(chip.technology.node) (Configs/technology/\(chip.technology.node).json), "
+                + (chip.config.hasOffChipMemory ? "off-chip \(chip.config.offChipMemory.type.rawValue) at \(chip.config.offChipMemory.energyPicojoulesPerBit) pJ/bit" : "no off-chip memory")
+                + ", static \(chip.config.staticPowerWatts) W.",
             "GPU: FP16 kernels, CUDA-graph execution, calibrated on H200 measurements (Configs/validation/).",
             "Per layer category: totals over the whole phase (all steps, all sequences). Chip time is that of the category's busiest resource (the off-chip channel, or one unit of a kind); categories overlap in time, so they do not add up to the latency. KV-cache reads count as attention on both sides; kv_cache is the append.",
         ]

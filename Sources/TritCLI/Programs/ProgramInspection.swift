@@ -16,6 +16,12 @@ struct ProgramInspection {
     var tiles: [(weightBytes: Int64, tokens: Int64)]
     /// Total off-chip bytes.
     var dramBytes: Int64
+    /// Link instructions (multi-chip programs).
+    var linkInstructions = 0
+    /// Bytes the chip sends over its links (`LinkKind.linkBytes`).
+    var linkBytesSent: Int64 = 0
+    /// Bytes the chip receives over its links.
+    var linkBytesReceived: Int64 = 0
 
     /// Inspects `program`, which need not have passed `ProgramCheck`: every sum is overflow-checked.
     /// - Throws: `InputError` naming `source` if a count or address does not fit in 64 bits.
@@ -33,6 +39,8 @@ struct ProgramInspection {
         var streamBytes = Array(repeating: Int64(0), count: DMAStream.allCases.count)
         var macs: Int64 = 0
         var tiles: [(weightBytes: Int64, tokens: Int64)] = []
+        var links = 0
+        var sent: Int64 = 0, received: Int64 = 0
         for instruction in program.instructions {
             let operation = instruction.operation
             counts[operation.mnemonic, default: 0] += 1
@@ -45,6 +53,12 @@ struct ProgramInspection {
                 let (tileMACs, macsOverflow) = area.multipliedReportingOverflow(by: Int64(tokens))
                 macs = try add(macs, areaOverflow || macsOverflow ? Int64.max : tileMACs)
                 tiles.append((weights.bytes, Int64(tokens)))
+            case let .link(kind, chips, data):
+                // Bounded so that the formula's product cannot overflow on an unchecked program.
+                let bytes = kind.linkBytes(chips: min(max(Int64(chips), 1), Int64(1) << 20), bytes: min(max(data.bytes, 0), Int64(1) << 40))
+                links += 1
+                sent = try add(sent, bytes.sent)
+                received = try add(received, bytes.received)
             default:
                 break
             }
@@ -55,6 +69,9 @@ struct ProgramInspection {
         dramBytes = try streamBytes.reduce(0) { try add($0, $1) }
         ternaryMACs = macs
         self.tiles = tiles
+        linkInstructions = links
+        linkBytesSent = sent
+        linkBytesReceived = received
     }
 
     /// Bounds of the program's run time on `chip`, s:
@@ -69,7 +86,7 @@ struct ProgramInspection {
     ///   they are under 0.1% of it for the shipped models).
     func bounds(on chip: ResolvedChip) -> (memorySeconds: Double, computeSeconds: Double, arraySeconds: Double, serialSeconds: Double) {
         let achievable = chip.config.offChipMemory.peakBandwidthBytesPerSecond * chip.config.offChipMemory.efficiency
-        let memory = Double(dramBytes) / achievable
+        let memory = chip.config.hasOffChipMemory ? Double(dramBytes) / achievable : 0
         let compute = Double(ternaryMACs) / (Double(chip.peakTernaryMACsPerCycle) * chip.config.clockHz)
         let load = Double(chip.config.ternaryArray.weightLoadBytesPerCycle)
         let depth = Double(chip.arrayPipelineDepthCycles)
@@ -80,6 +97,7 @@ struct ProgramInspection {
         }
         let array = Double(tileCycles) / Double(chip.config.ternaryArray.count) / chip.config.clockHz
         let fullPrecision = dramBytesByStream.first { $0.stream == DMAStream.fullPrecisionWeights.name }?.bytes ?? 0
-        return (memory, compute, array, compute + Double(fullPrecision) / achievable)
+        let serial = compute + (chip.config.hasOffChipMemory ? Double(fullPrecision) / achievable : 0)
+        return (memory, compute, array, serial)
     }
 }

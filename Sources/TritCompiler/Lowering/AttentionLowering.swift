@@ -84,9 +84,11 @@ extension LoweringContext {
             var waits = slotFree[slot]
             if let stored = kvStored[layer] { waits.append(stored) }
             let bytes = rows * kvRowBytes
-            let ready = builder.emit(.dmaLoad(stream: .kvCache, dram: DRAMRange(base: 0, bytes: bytes),
-                                              sram: SRAMRange(base: plan.kvBufferBase + Int64(slot) * plan.kvBlockBytes, bytes: bytes)),
-                                     on: kvDMA, tag: tag, waits: waits)
+            // SRAM-only chip: the cache is resident and its blocks are read in place (LoweringContext+Resident).
+            let ready = !chip.config.hasOffChipMemory ? kvStored[layer]
+                : builder.emit(.dmaLoad(stream: .kvCache, dram: DRAMRange(base: 0, bytes: bytes),
+                                        sram: SRAMRange(base: plan.kvBufferBase + Int64(slot) * plan.kvBlockBytes, bytes: bytes)),
+                               on: kvDMA, tag: tag, waits: waits)
             emitBlock(&self, rows: rows, pairs: queriesPerSequence * rows, slot: slot, ready: ready)
         }
         // Earlier keys still on chip: every query scores every one of them.

@@ -22,10 +22,14 @@ extension LoweringContext {
     ///   - slice: the positions lowered; `slice.tokens` rows stream through every tile.
     ///   - fusedResidual: when non-nil, the residual add that follows this layer is fused
     ///     into the dequantisation: each column block also reads the residual stream (these tokens)
-    ///     and adds it, one more operation per output.
+    ///     and adds it, one more operation per output. Under tensor parallelism o_proj and down_proj
+    ///     produce partial sums: they are all-reduced first and the residual is added after
+    ///     (`LoweringContext+Links.swift`).
     mutating func lowerBitLinear(_ node: GraphNode, index: Int, slice: StepSlice, inFeatures: Int, outFeatures: Int,
                                  fusedResidual: [TokenID]? = nil) -> TokenID? {
         let tag = LoweringContext.tag(node.category)
+        let reducedAcrossChips = reducesOutputAcrossChips(node)
+        let dequantizeResidual = reducedAcrossChips ? nil : fusedResidual
         let rows = chip.config.ternaryArray.rows
         let columns = chip.config.ternaryArray.columns
         let tokens = slice.tokens
@@ -100,12 +104,12 @@ extension LoweringContext {
                         // (× γ / s) on the vector unit while the arrays go on with other tiles.
                         let sums = Int64(tokens) * Int64(columnsUsed)
                         let partials = Int64(pendingTiles[tile.column])
-                        let residual = fusedResidual != nil ? Int64(1) : 0
+                        let residual = dequantizeResidual != nil ? Int64(1) : 0
                         dequantized = builder.emit(
                             .vector(kind: .dequantize, operations: sums * (partials + residual), specialOps: 0,
                                     input: activationRange(bytes: sums * (4 * partials + residual * Int64(precision.activationBytes))),
                                     output: activationRange(bytes: sums * Int64(precision.linearOutputBytes))),
-                            on: vector, tag: tag, waits: finishing[tile.column] + (fusedResidual ?? []))
+                            on: vector, tag: tag, waits: finishing[tile.column] + (dequantizeResidual ?? []))
                     }
                 }
             }
@@ -118,6 +122,7 @@ extension LoweringContext {
             residentWeights[index] = nil
         }
         // The vector unit runs in order, so the last dequantisation implies all earlier ones.
-        return dequantized
+        guard reducedAcrossChips else { return dequantized }
+        return allReduceRowParallelOutput(node, tokens: tokens, outFeatures: outFeatures, after: dequantized, residual: fusedResidual)
     }
 }

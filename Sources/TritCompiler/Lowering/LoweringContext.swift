@@ -18,6 +18,16 @@ struct LoweringContext {
     let arrays: [UnitID]
     let vector: UnitID
     let attention: UnitID
+    /// The link unit, when the chip talks to other chips (`role.usesLinks`).
+    let link: UnitID?
+    /// The chip's part in a multi-chip system.
+    let role: ChipRole
+    /// The statistics tag of link instructions (meaningful when `link` is set).
+    let linkTag: UInt16
+    /// Next SRAM address of resident weights on an SRAM-only chip (LoweringContext+Resident.swift).
+    var residentWeightCursor: Int64 = 0
+    /// The model's hidden size (elements of one residual-stream row).
+    let hiddenSize: Int
 
     /// The weight buffer's chunks and who still reads them.
     var weightRing: WeightRing
@@ -54,12 +64,16 @@ struct LoweringContext {
         let tokens: Int
     }
 
-    init(chip: ResolvedChip, plan: MemoryPlan, precision: Precision, graph: Graph) {
+    init(chip: ResolvedChip, plan: MemoryPlan, precision: Precision, graph: Graph, role: ChipRole = .single) {
         self.chip = chip
         self.plan = plan
         self.precision = precision
-        let units = Compiler.units(for: chip)
-        builder = ProgramBuilder(units: units, tags: LayerCategory.allCases.map(\.rawValue))
+        self.role = role
+        hiddenSize = graph.model.hiddenSize
+        let units = Compiler.units(for: chip, role: role)
+        let categories = LayerCategory.allCases.map(\.rawValue)
+        builder = ProgramBuilder(units: units, tags: categories + (role.usesLinks ? [Compiler.linkTag] : []))
+        linkTag = UInt16(categories.count)
         weightDMA = 0
         kvDMA = 1
         dataDMA = 2
@@ -68,6 +82,7 @@ struct LoweringContext {
         attention = vector + 1
         weightRing = WeightRing(capacityBytes: Int64(plan.weightSlots) * plan.weightChunkBytes)
         arrayLoad = Array(repeating: 0, count: chip.config.ternaryArray.count)
+        link = role.usesLinks ? attention + 1 : nil
         nodeDone = Array(repeating: nil, count: graph.nodes.count)
         kvStored = Array(repeating: nil, count: graph.model.layers)
     }
@@ -95,8 +110,11 @@ struct LoweringContext {
     }
 
     /// Streams `bytes` (at most one chunk) of weights from DRAM into the weight ring; returns
-    /// the chunk's SRAM range and the token signalled when the data has arrived.
-    mutating func loadWeightChunk(bytes: Int64, stream: DMAStream, tag: UInt16) -> (range: SRAMRange, ready: TokenID) {
+    /// the chunk's SRAM range and the token signalled when the data has arrived. On an SRAM-only
+    /// chip the weights are resident: no DMA, the range is where they live, and there is no token
+    /// to wait for.
+    mutating func loadWeightChunk(bytes: Int64, stream: DMAStream, tag: UInt16) -> (range: SRAMRange, ready: TokenID?) {
+        guard chip.config.hasOffChipMemory else { return (residentWeightRange(bytes: bytes), nil) }
         let (range, overwritten) = weightRing.allocate(bytes: bytes)
         let dramRange = DRAMRange(base: dramCursor, bytes: bytes)
         dramCursor += bytes
@@ -107,6 +125,7 @@ struct LoweringContext {
 
     /// Records that `token` must complete before the chunk at `range` is overwritten.
     mutating func release(slotOf range: SRAMRange, after token: TokenID) {
+        guard chip.config.hasOffChipMemory else { return }  // resident weights occupy no ring space
         weightRing.release(range, after: token)
     }
 

@@ -12,35 +12,41 @@ extension LoweringContext {
                      on: vector, tag: LoweringContext.tag(node.category), waits: inputTokens(node) + extraWaits)
     }
 
-    /// RMSNorm: its learned weights come from DRAM on the data DMA engine, then the vector unit.
-    /// With `fusedQuantize`, the same pass also quantises the normalised row to int8 (absmax):
-    /// one instruction reading the fp16 input and writing only the int8 row and its scale.
+    /// RMSNorm: its learned weights come from DRAM on the data DMA engine (resident on an
+    /// SRAM-only chip), then the vector unit; in a multi-chip system it may also wait for link
+    /// transfers (`normPrerequisites`). With `fusedQuantize`, the same pass also quantises the
+    /// normalised row to int8 (absmax): one instruction reading the fp16 input and writing only
+    /// the int8 row and its scale.
     /// - Parameter loadWeights: false for a chunk's later micro-batches, which reuse the weights
     ///   the first one loaded (the vector unit runs in order, so they are already there).
     mutating func lowerRMSNorm(_ node: GraphNode, fusedQuantize quantize: GraphNode? = nil, loadWeights: Bool = true) -> TokenID? {
         let bytes = node.weightBytes(precision)
-        let weights = !loadWeights ? nil : builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: DRAMRange(base: 0, bytes: bytes),
-                                                                  sram: activationRange(bytes: bytes)),
-                                                         on: dataDMA, tag: LoweringContext.tag(node.category), waits: [])
-        guard let quantize else { return lowerVector(node, kind: .rmsNorm, extraWaits: weights.map { [$0] } ?? []) }
+        let ready = normPrerequisites(node, weightBytes: bytes, loadWeights: loadWeights)
+        guard let quantize else { return lowerVector(node, kind: .rmsNorm, extraWaits: ready) }
         return builder.emit(.vector(kind: .rmsNorm, operations: node.vectorOps + quantize.vectorOps,
                                     specialOps: node.specialFunctionOps + quantize.specialFunctionOps,
                                     input: activationRange(bytes: node.activationReadBytes(precision) + bytes),
                                     output: activationRange(bytes: quantize.activationWriteBytes(precision))),
                             on: vector, tag: LoweringContext.tag(node.category),
-                            waits: inputTokens(node) + (weights.map { [$0] } ?? []))
+                            waits: inputTokens(node) + ready)
     }
 
-    /// Embedding gather: one DMA of the token rows of the full-precision table.
+    /// Embedding gather: one DMA of the token rows of the full-precision table (read in place on
+    /// an SRAM-only chip); under tensor parallelism the rows of each chip's vocabulary slice are
+    /// then all-reduced.
     mutating func lowerEmbedding(_ node: GraphNode, after previousChunk: TokenID?) -> TokenID? {
         let bytes = node.weightBytes(precision)
-        return builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: DRAMRange(base: 0, bytes: bytes),
-                                     sram: activationRange(bytes: bytes)),
-                            on: dataDMA, tag: LoweringContext.tag(node.category), waits: previousChunk.map { [$0] } ?? [])
+        guard chip.config.hasOffChipMemory else { return allReduceEmbedding(node, after: previousChunk) }
+        let gathered = builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: DRAMRange(base: 0, bytes: bytes),
+                                             sram: activationRange(bytes: bytes)),
+                                    on: dataDMA, tag: LoweringContext.tag(node.category), waits: previousChunk.map { [$0] } ?? [])
+        return allReduceEmbedding(node, after: gathered)
     }
 
-    /// KV append: store the step's new keys and values to the KV cache in DRAM.
+    /// KV append: store the step's new keys and values to the KV cache in DRAM. On an SRAM-only
+    /// chip RoPE and the V projection write them into the resident cache: nothing to emit.
     mutating func lowerKVAppend(_ node: GraphNode, layer: Int) -> TokenID? {
+        guard chip.config.hasOffChipMemory else { return nil }
         let bytes = node.kvCacheWriteBytes(precision)
         let stored = builder.emit(.dmaStore(stream: .kvCache, sram: activationRange(bytes: bytes), dram: DRAMRange(base: 0, bytes: bytes)),
                                   on: dataDMA, tag: LoweringContext.tag(node.category), waits: inputTokens(node))
@@ -62,7 +68,7 @@ extension LoweringContext {
             let bytes = min(chunkBytes, remaining)
             remaining -= bytes
             let chunk = loadWeightChunk(bytes: bytes, stream: .fullPrecisionWeights, tag: tag)
-            var waits = [chunk.ready]
+            var waits = chunk.ready.map { [$0] } ?? []
             if first { waits.append(contentsOf: inputTokens(node)) }
             first = false
             let macs = Int64(tokens) * (bytes / elementBytes)

@@ -10,14 +10,15 @@ extension ComparisonReport {
     /// Numbers are JSON numbers in SI base units with the unit in the field name
     /// (`latencySeconds`, `joulesPerToken`, `chipDRAMBytes`); derived ratios (`speedUp`,
     /// `energyRatio`, `throughputRatio`) are included. `settings` is an array of `{key, value}`
-    /// objects to keep its order. Non-finite numbers become `null`.
+    /// objects to keep its order. A multi-chip report adds `chips` (one object per `ChipUsageRow`).
+    /// Non-finite numbers become `null`.
     public func summaryJSON() -> String {
         JSONWriter.render(summaryJSONValue())
     }
 
     /// The value rendered by `summaryJSON()`.
     public func summaryJSONValue() -> JSONOutput {
-        .object([
+        var members: [String: JSONOutput] = [
             "schemaVersion": .int(Self.summarySchemaVersion),
             "title": .string(title),
             "modelName": .string(modelName),
@@ -29,6 +30,23 @@ extension ComparisonReport {
             "layers": .array(layers.map(Self.json)),
             "notes": .array(notes.map(JSONOutput.string)),
             "resolvedConfigs": .object(resolvedConfigs),
+        ]
+        // Only multi-chip reports have per-chip rows; single-chip summaries keep their layout.
+        if !chipUsage.isEmpty { members["chips"] = .array(chipUsage.map(Self.json)) }
+        return .object(members)
+    }
+
+    private static func json(_ row: ChipUsageRow) -> JSONOutput {
+        .object([
+            "phase": .string(row.phase),
+            "chips": .string(row.chips),
+            "program": .string(row.program),
+            "seconds": .double(row.seconds),
+            "sramHighWaterBytes": .double(row.sramHighWaterBytes),
+            "sramCapacityBytes": .double(row.sramCapacityBytes),
+            "dramBytes": .double(row.dramBytes),
+            "linkBytesSent": .double(row.linkBytesSent),
+            "linkBytesReceived": .double(row.linkBytesReceived),
         ])
     }
 

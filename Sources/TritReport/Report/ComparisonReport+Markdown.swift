@@ -5,7 +5,7 @@ extension ComparisonReport {
     ///
     /// Sections: title, settings, summary table (the terminal table's rows with a phase column),
     /// chip-time lines, energy breakdown per phase and platform (component, joules per token,
-    /// share), the per-layer-category table, and notes.
+    /// share), the per-chip table of a multi-chip system, the per-layer-category table, and notes.
     public func markdown() -> String {
         var out = "# \(title)\n\n"
 
@@ -31,6 +31,11 @@ extension ComparisonReport {
                     out += Self.energyTable(result).markdown() + "\n"
                 }
             }
+        }
+
+        if !chipUsage.isEmpty {
+            out += "## Per chip\n\n" + Self.chipUsageIntroduction + "\n\n"
+            out += chipUsageTable().markdown() + "\n"
         }
 
         if !layers.isEmpty {
@@ -74,7 +79,8 @@ extension ComparisonReport {
         return table
     }
 
-    /// One row per `LayerRow`: chip and GPU time and energy, chip DRAM traffic, speed-up.
+    /// One row per `LayerRow`: chip and GPU time and energy, chip DRAM traffic, speed-up (n/a for a
+    /// category the GPU does not have, such as a system's chip-to-chip `link`).
     func layersMarkdownTable() -> TextTable {
         var table = TextTable(
             headers: ["phase", "category", "chip time", "chip energy", "chip DRAM traffic", "GPU time", "GPU energy", "speed-up"],
@@ -82,7 +88,7 @@ extension ComparisonReport {
         for row in layers {
             table.append([row.phase, row.category, Units.seconds(row.chipSeconds), Units.joules(row.chipJoules),
                           Units.bytes(row.chipDRAMBytes), Units.seconds(row.gpuSeconds), Units.joules(row.gpuJoules),
-                          Units.ratio(row.gpuSeconds / row.chipSeconds)])
+                          row.gpuSeconds == 0 ? "n/a" : Units.ratio(row.gpuSeconds / row.chipSeconds)])
         }
         return table
     }

@@ -39,4 +39,22 @@ extension ComparisonReport {
     /// A one-line reading guide for the ratio column.
     static let ratioLegend = "ratios above 1× favour the chip (speed-up = GPU latency / chip latency, "
         + "energy ratio = GPU J/token / chip J/token)"
+
+    /// The sentence above the per-chip table.
+    static let chipUsageIntroduction = "Each row is a group of chips running the same program; quantities are per chip, "
+        + "summed over the phase (SRAM: the peak of its steps)."
+
+    /// One row per `ChipUsageRow`: phase, chips, program, stage time, SRAM high-water (and share of
+    /// the chip's SRAM), off-chip traffic, link bytes sent and received.
+    func chipUsageTable() -> TextTable {
+        var table = TextTable(
+            headers: ["phase", "chips", "program", "stage time", "SRAM high-water", "DRAM traffic", "link sent", "link received"],
+            alignments: [.left, .left, .left, .right, .right, .right, .right, .right])
+        for row in chipUsage {
+            let share = row.sramCapacityBytes > 0 ? " (\(Units.percent(row.sramHighWaterBytes / row.sramCapacityBytes)))" : ""
+            table.append([row.phase, row.chips, row.program, Units.seconds(row.seconds), Units.bytes(row.sramHighWaterBytes) + share,
+                          Units.bytes(row.dramBytes), Units.bytes(row.linkBytesSent), Units.bytes(row.linkBytesReceived)])
+        }
+        return table
+    }
 }

@@ -3,7 +3,7 @@ extension ComparisonReport {
     ///
     /// Title, settings, then one table whose columns are aligned across phases: per phase a
     /// heading line, the rows latency (TTFT or TPOT), tokens/s and energy per token (chip, GPU,
-    /// ratio), and a chip-time line. Notes follow.
+    /// ratio), and a chip-time line. For a multi-chip system, the per-chip table. Notes follow.
     public func terminalTable() -> String {
         var lines = [title]
         if !settings.isEmpty {
@@ -30,6 +30,12 @@ extension ComparisonReport {
         }
         lines.append(contentsOf: insertions.filter { $0.beforeRow == table.rows.count }.map(\.text))
         lines.append(Self.ratioLegend)
+
+        if !chipUsage.isEmpty {
+            lines.append("")
+            lines.append("per chip: " + Self.chipUsageIntroduction.prefix(1).lowercased() + Self.chipUsageIntroduction.dropFirst())
+            lines.append(contentsOf: chipUsageTable().plainTextLines())
+        }
 
         if !notes.isEmpty {
             lines.append("")

@@ -26,11 +26,14 @@ public struct ComparisonReport: Sendable {
     /// The fully resolved configurations (model, chip, GPU, technology, …) by name, embedded in
     /// `summary.json` so a run can be reproduced.
     public var resolvedConfigs: [String: JSONOutput]
+    /// For a multi-chip system, per phase and per group of chips running the same program: SRAM
+    /// high-water, off-chip and link bytes. Empty for a single chip (and then not rendered).
+    public var chipUsage: [ChipUsageRow]
 
     /// Creates a report; see the properties.
     public init(title: String, modelName: String, chipName: String, gpuName: String,
                 settings: [(key: String, value: String)], phases: [PhaseComparison], layers: [LayerRow],
-                notes: [String], resolvedConfigs: [String: JSONOutput]) {
+                notes: [String], resolvedConfigs: [String: JSONOutput], chipUsage: [ChipUsageRow] = []) {
         self.title = title
         self.modelName = modelName
         self.chipName = chipName
@@ -40,6 +43,7 @@ public struct ComparisonReport: Sendable {
         self.layers = layers
         self.notes = notes
         self.resolvedConfigs = resolvedConfigs
+        self.chipUsage = chipUsage
     }
 
     /// The report's folder name inside the output folder: `<model>__<chip>__<gpu>`.

@@ -29,6 +29,7 @@ struct ExecutionState {
     let arrayTiming: TernaryArrayTiming
     let vectorTiming: VectorUnitTiming
     let attentionTiming: AttentionUnitTiming
+    let linkTiming: LinkTiming
 
     var unitStatistics: [UnitStatistics]
     var counters = ActionCounters()
@@ -55,6 +56,7 @@ struct ExecutionState {
                 throw InputError(source: "program", location: "instruction \(index)",
                                  expected: "a unit below \(unitCount)", found: "unit \(unit)")
             }
+            try ExecutionState.checkChipHas(what: instruction.operation, index: index, chip: chip)
             guard Int(instruction.tag) < program.tags.count else {
                 throw InputError(source: "program", location: "instruction \(index)",
                                  expected: "a tag below \(program.tags.count)", found: "tag \(instruction.tag)")
@@ -89,6 +91,7 @@ struct ExecutionState {
         arrayTiming = try TernaryArrayTiming(chip: chip)
         vectorTiming = VectorUnitTiming(chip: chip)
         attentionTiming = AttentionUnitTiming(chip: chip)
+        linkTiming = LinkTiming(chip: chip)
         unitStatistics = program.units.map { UnitStatistics(unit: $0) }
         countersByTag = Array(repeating: ActionCounters(), count: program.tags.count)
         busyCyclesByTag = Array(repeating: 0, count: program.tags.count)
@@ -212,6 +215,14 @@ struct ExecutionState {
             actions.fp16MACs = macs
             actions.sramReadBytes = input.bytes
             actions.sramWriteBytes = output.bytes
+        case let .link(kind, chips, data):
+            let (cycles, sent, received) = linkTiming.cycles(kind: kind, chips: Int64(chips), bytes: data.bytes)
+            freeAt = now + cycles
+            doneAt = freeAt
+            actions.linkBytesSent = sent
+            actions.linkBytesReceived = received
+            actions.sramReadBytes = sent
+            actions.sramWriteBytes = received
         }
         guard doneAt <= Engine.maximumCycles, freeAt <= Engine.maximumCycles else {
             exceededMaximumCycles = true
@@ -230,6 +241,27 @@ struct ExecutionState {
         events.push(cycle: freeAt, kind: .unitFree, payload: Int32(unit))
         if instruction.signal >= 0 {
             events.push(cycle: doneAt, kind: .signal, payload: instruction.signal)
+        }
+    }
+
+    /// Throws unless `chip` has what `operation` needs: off-chip memory for a DMA transfer, a link
+    /// for a chip-to-chip transfer.
+    private static func checkChipHas(what operation: Instruction.Operation, index: Int, chip: ResolvedChip) throws {
+        switch operation {
+        case .dmaLoad, .dmaStore:
+            guard chip.config.hasOffChipMemory else {
+                throw InputError(source: chip.config.errorSource, location: "offChipMemory",
+                                 expected: "off-chip memory for the DMA transfer of instruction \(index)",
+                                 found: "none (an SRAM-only chip)")
+            }
+        case .link:
+            guard chip.link != nil else {
+                throw InputError(source: chip.config.errorSource, location: "link",
+                                 expected: "a chip-to-chip link for the link transfer of instruction \(index) (simulate with --system)",
+                                 found: "a chip that is not part of a system")
+            }
+        default:
+            break
         }
     }
 
