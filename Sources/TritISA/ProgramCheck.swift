@@ -27,8 +27,10 @@ import TritCore
 /// Together these make any program that passes safe to simulate: no count can overflow, and the
 /// work is linear in the file's size.
 ///
-/// Not yet checked: a read of an SRAM buffer before the write it depends on (the compiler's
-/// activation addresses are not yet allocated per tensor).
+/// Not yet applied: read-after-write, defined and checked by `HazardCheck` — every SRAM byte an
+/// instruction reads was last written by an instruction that completes before it starts (through
+/// tokens or queue order). Every program the compiler emits breaks it today (its activation ranges
+/// all start at the activation buffer's base), so `check` does not call it yet.
 public enum ProgramCheck {
     /// What the target chip offers, for the resource rules.
     public struct Limits: Sendable {

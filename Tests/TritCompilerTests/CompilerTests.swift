@@ -124,6 +124,27 @@ import TritTestSupport
             }
         }
     }
+
+    /// Read-after-write (`HazardCheck`, not yet applied by `ProgramCheck`) on the presets: known to
+    /// fail until the compiler gives each activation tensor its own SRAM range. Today every
+    /// activation range starts at the activation buffer's base, so, for one, a tile on array.1 reads
+    /// int8 inputs that the tile just issued on array.0 overwrites with its int32 sums. When a
+    /// program passes, its known issue is not recorded and the test fails: then apply the rule.
+    @Test(arguments: ["edge-lpddr5x", "datacenter-hbm3e"])
+    func presetsHaveNoReadAfterWriteHazards(chipName: String) throws {
+        let chip = try ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology).load(chipName)
+        for modelName in ["bitnet-b1.58-2B-4T", "bitnet_b1_58-3B"] {
+            let model = try ModelCatalog(folder: RepositoryPaths.models).load(modelName)
+            for graph in [try Graph.prefill(model, tokens: 700), try Graph.decode(model, batch: 8, context: 1500)] {
+                let program = try Compiler(chip: chip).compile(graph).program
+                try withKnownIssue("activation ranges all start at the activation buffer's base (LoweringContext.activationRange)") {
+                    try HazardCheck.check(program, hazards: .readAfterWrite, source: "\(chipName) \(modelName) \(graph.phase)")
+                } matching: { issue in
+                    (issue.error as? InputError)?.expected.hasPrefix("read-after-write: ") == true
+                }
+            }
+        }
+    }
 }
 
 /// Issue 3: changing the weight format changes DRAM bytes by the ratio of bits per weight.
