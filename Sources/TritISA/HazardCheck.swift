@@ -1,8 +1,8 @@
 import TritCore
 
 /// Data hazards on SRAM: whether a program orders every access to a byte after the write it
-/// depends on. Not yet applied by `ProgramCheck` (the compiler's programs break read-after-write
-/// today; see there).
+/// depends on. `ProgramCheck` applies read-after-write (its rule 9); write-after-write and
+/// write-after-read are available on request, e.g. for tests of a compiler's buffer allocation.
 ///
 /// **Happens before.** Instruction A happens before instruction B when A is sure to have completed
 /// (its data written, its reads done) before B starts, whatever the timing:

@@ -22,15 +22,17 @@ import TritCore
 ///    tokens × columns int32 sums); vector and matrix work in proportion to the bytes touched;
 /// 8. **layout** — at most one token per instruction, wait lists laid out one after another in
 ///    program order (as `ProgramBuilder` and the assembler make them), and program totals of
-///    every energy counter inside 64 bits.
+///    every energy counter inside 64 bits;
+/// 9. **read-after-write** — every SRAM byte an instruction reads was written by an earlier
+///    instruction, and the last such writer (the latest before it in program order) completes
+///    before the reader starts: the reader waits on its token, follows it in the queue of the
+///    same array, vector or attention unit, or is linked to it by a chain of both (a DMA engine's
+///    queue order alone does not count: its next transfer starts before the previous one's data
+///    lands). Exact definition: `HazardCheck`. Applied once rules 1–8 hold for every instruction.
 ///
-/// Together these make any program that passes safe to simulate: no count can overflow, and the
-/// work is linear in the file's size.
-///
-/// Not yet applied: read-after-write, defined and checked by `HazardCheck` — every SRAM byte an
-/// instruction reads was last written by an instruction that completes before it starts (through
-/// tokens or queue order). Every program the compiler emits breaks it today (its activation ranges
-/// all start at the activation buffer's base), so `check` does not call it yet.
+/// Together rules 1–8 make any program that passes safe to simulate: no count can overflow, and
+/// the work is linear in the file's size; rule 9 makes its results those of a program whose
+/// every read sees the data it depends on.
 public enum ProgramCheck {
     /// What the target chip offers, for the resource rules.
     public struct Limits: Sendable {
@@ -73,10 +75,14 @@ public enum ProgramCheck {
     ///   - program: the program.
     ///   - limits: what the target chip offers.
     ///   - source: the program's file name, for the error.
+    ///   - hazards: the data hazards to refuse (rule 9 is `.readAfterWrite`; `HazardCheck.Hazards.all`
+    ///     adds write-after-write and write-after-read).
     /// - Throws: `InputError(source:, location: "instruction <i> (0-based, on <unit>)", expected: <rule>, found: …)`
-    ///   for the first instruction that breaks a rule.
-    /// - Complexity: O(instructions + waits).
-    public static func check(_ program: Program, limits: Limits, source: String) throws {
+    ///   for the first instruction that breaks one of rules 1–8, else for the first that breaks a
+    ///   hazard rule (found: the bytes, and the instruction that last wrote them).
+    /// - Complexity: O(instructions + waits) for rules 1–8; `HazardCheck` for rule 9.
+    public static func check(_ program: Program, limits: Limits, source: String,
+                             hazards: HazardCheck.Hazards = .readAfterWrite) throws {
         let sramBytes = limits.sramBytes
         guard program.tokenCount >= 0, program.tokenCount <= program.instructions.count else {
             throw InputError(source: source, location: "token count", expected: "layout: at most one token per instruction (\(program.instructions.count))",
@@ -187,6 +193,7 @@ public enum ProgramCheck {
             throw InputError(source: source, location: "wait tokens", expected: "layout: exactly the waits of the instructions (\(nextWait))",
                              found: "\(program.waitTokens.count)")
         }
+        if !hazards.isEmpty { try HazardCheck.check(program, hazards: hazards, source: source) }
     }
 
     /// The unit kind that executes `operation`.

@@ -171,6 +171,36 @@ import TritISA
         #expect(found.map(\.location) == ["instruction 3 (0-based, on u69)"])
     }
 
+    /// `ProgramCheck` applies read-after-write as rule 9, after rules 1–8 hold for every instruction.
+    @Test func programCheckAppliesReadAfterWriteAfterTheOtherRules() throws {
+        let limits = ProgramCheck.Limits(sramBytes: 1 << 20, dramBytes: 1 << 30, arrays: 2, arrayRows: 16, arrayColumns: 16,
+                                         bitsPerWeight: BitsPerWeight(numerator: 2, denominator: 1))
+        let race = [Self.load("0+64", "signal=0"), Self.vector("0+64", "64+64")]
+        #expect(throws: InputError(
+            source: "h.tasm", location: "instruction 1 (0-based, on v)",
+            expected: "read-after-write: every SRAM byte it reads last written by an instruction that completes before it starts (earlier on the same compute unit, or through tokens)",
+            found: "bytes 0..<64 of its input range 0+64, last written by instruction 0 (on d0), which may still be running")) {
+            try ProgramCheck.check(try Self.program(race), limits: limits, source: "h.tasm")
+        }
+        // The same with the wait passes every rule.
+        try ProgramCheck.check(try Self.program([Self.load("0+64", "signal=0"), Self.vector("0+64", "64+64", "wait=0")]),
+                               limits: limits, source: "h.tasm")
+        // A later instruction breaking rule 5 is named first.
+        do {
+            try ProgramCheck.check(try Self.program(race + [Self.vector("0+64", "2000000+8", "wait=0")]), limits: limits, source: "h.tasm")
+            Issue.record("accepted")
+        } catch let error as InputError {
+            #expect(error.location == "instruction 2 (0-based, on v)")
+            #expect(error.expected.hasPrefix("sram: "))
+        }
+        // Write-after-write only when asked for.
+        let twoWrites = try Self.program([Self.load("0+64", "signal=0"), Self.load("0+64", on: "d1"), Self.vector("0+64", "64+64", "wait=0")])
+        #expect(throws: InputError.self) { try ProgramCheck.check(twoWrites, limits: limits, source: "h.tasm") }
+        let waw = try Self.program([Self.load("0+64", "signal=0"), Self.load("0+64", "signal=1", on: "d1"), Self.vector("0+64", "64+64", "wait=1")])
+        try ProgramCheck.check(waw, limits: limits, source: "h.tasm")
+        #expect(throws: InputError.self) { try ProgramCheck.check(waw, limits: limits, source: "h.tasm", hazards: .all) }
+    }
+
     /// Many small segments read whole, again and again, by two units: each unit checks each segment
     /// once (quadratic work would take minutes here).
     @Test func fragmentedSRAMIsCheckedOncePerReadingUnit() throws {

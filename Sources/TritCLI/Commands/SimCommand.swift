@@ -9,7 +9,8 @@ import TritSim
 struct SimCommand: Subcommand {
     static let name = "sim"
     static let abstract = "Check and simulate a saved program (.tasm or .tbin) on a chip; print time, unit activity, traffic and energy."
-    static let discussion = "The program is checked statically first (units, tokens, deadlock freedom, SRAM bounds, DMA sizes); "
+    static let discussion = "The program is checked statically first (units, tokens, deadlock freedom, SRAM bounds, DMA sizes, "
+        + "every SRAM read ordered after the write it depends on); "
         + "a program that breaks a rule is refused with the instruction index and the rule."
 
     static let options: [OptionSpec] = [
