@@ -24,13 +24,18 @@ import TritCore
 ///    tokens × columns int32 sums); vector and matrix work in proportion to the bytes touched;
 /// 8. **layout** — at most one token per instruction, wait lists laid out one after another in
 ///    program order (as `ProgramBuilder` and the assembler make them), and program totals of
-///    every energy counter inside 64 bits.
+///    every energy counter inside 64 bits;
+/// 9. **read-after-write** — every SRAM byte an instruction reads was written by an earlier
+///    instruction, and the last such writer (the latest before it in program order) completes
+///    before the reader starts: the reader waits on its token, follows it in the queue of the
+///    same array, vector or attention unit, or is linked to it by a chain of both (a DMA engine's
+///    queue order alone does not count: its next transfer starts before the previous one's data
+///    lands). Exact definition: `HazardCheck`. Applied, when asked for (`hazards`), once rules 1–8
+///    hold for every instruction.
 ///
-/// Together these make any program that passes safe to simulate: no count can overflow, and the
-/// work is linear in the file's size.
-///
-/// Not yet checked: a read of an SRAM buffer before the write it depends on (the compiler's
-/// activation addresses are not yet allocated per tensor).
+/// Together rules 1–8 make any program that passes safe to simulate: no count can overflow, and
+/// the work is linear in the file's size; rule 9 makes its results those of a program whose
+/// every read sees the data it depends on.
 public enum ProgramCheck {
     /// What the target chip offers, for the resource rules.
     public struct Limits: Sendable {
@@ -80,10 +85,17 @@ public enum ProgramCheck {
     ///   - program: the program.
     ///   - limits: what the target chip offers.
     ///   - source: the program's file name, for the error.
+    ///   - hazards: the data hazards to refuse: none by default; rule 9 is `.readAfterWrite`
+    ///     (`tritsim sim --check-hazards`), and `HazardCheck.Hazards.all` adds write-after-write and
+    ///     write-after-read. Not applied by default because the compiler's activation and partial-sum
+    ///     addresses are still bookkeeping (every activation range starts at the activation buffer's
+    ///     base), so its own programs break rule 9.
     /// - Throws: `InputError(source:, location: "instruction <i> (0-based, on <unit>)", expected: <rule>, found: …)`
-    ///   for the first instruction that breaks a rule.
-    /// - Complexity: O(instructions + waits).
-    public static func check(_ program: Program, limits: Limits, source: String) throws {
+    ///   for the first instruction that breaks one of rules 1–8, else for the first that breaks a
+    ///   hazard rule (found: the bytes, and the instruction that last wrote them).
+    /// - Complexity: O(instructions + waits) for rules 1–8; `HazardCheck` for rule 9.
+    public static func check(_ program: Program, limits: Limits, source: String,
+                             hazards: HazardCheck.Hazards = []) throws {
         let sramBytes = limits.sramBytes
         guard program.tokenCount >= 0, program.tokenCount <= program.instructions.count else {
             throw InputError(source: source, location: "token count", expected: "layout: at most one token per instruction (\(program.instructions.count))",
@@ -203,6 +215,7 @@ public enum ProgramCheck {
             throw InputError(source: source, location: "wait tokens", expected: "layout: exactly the waits of the instructions (\(nextWait))",
                              found: "\(program.waitTokens.count)")
         }
+        if !hazards.isEmpty { try HazardCheck.check(program, hazards: hazards, source: source) }
     }
 
     /// The unit kind that executes `operation`.

@@ -25,6 +25,9 @@ final class ProgramCommandsTests: XCTestCase {
         output.split(separator: "\n").first.flatMap { $0.components(separatedBy: ": ").last?.components(separatedBy: " cycles").first }
     }
 
+    /// The same program as text and as binary: the same simulation. With `--check-hazards` both
+    /// are refused the same way (compiled programs break the read-after-write rule until the
+    /// compiler allocates activation addresses per tensor: `CompiledProgramsPassStaticChecks`).
     func testTextAndBinaryProgramsSimulateIdentically() throws {
         let text = try compile("p.tasm")
         let binary = try compile("p.tbin")
@@ -35,6 +38,34 @@ final class ProgramCommandsTests: XCTestCase {
         XCTAssertNotNil(cycles(fromText.stdout))
         XCTAssertEqual(cycles(fromText.stdout), cycles(fromBinary.stdout))
         XCTAssertTrue(fromText.stdout.contains("array.0"), fromText.stdout)
+        let checkedText = tool(["sim", text.path, "--check-hazards"])
+        let checkedBinary = tool(["sim", binary.path, "--check-hazards"])
+        XCTAssertEqual(checkedText.status, 1)
+        XCTAssertEqual(checkedText.stderrLines.count, 1, checkedText.stderr)
+        XCTAssertTrue(checkedText.stderr.contains("expected read-after-write: "), checkedText.stderr)
+        XCTAssertEqual(checkedText.stderr.replacingOccurrences(of: text.path, with: "PROGRAM"),
+                       checkedBinary.stderr.replacingOccurrences(of: binary.path, with: "PROGRAM"))
+    }
+
+    /// A hand-written race: the vector unit reads what a DMA is still loading.
+    func testAReadBeforeItsWriteIsRefusedInOneLine() throws {
+        let lines = [".tritsim-asm 1", ".unit dma.data dma", ".unit vector vector", ".tag t", ".tokens 1",
+                     "dma.data dma.load stream=activations dram=0+64 sram=0+64 tag=t signal=0",
+                     "vector vector.quantize operations=64 special_ops=0 input=0+64 output=64+64 tag=t"]
+        let url = scratch.appendingPathComponent("race.tasm")
+        try (lines.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertEqual(tool(["sim", url.path, "--chip", "edge"]).status, 0, "rule 9 applies only when asked")
+        let run = tool(["sim", url.path, "--chip", "edge", "--check-hazards"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stdout, "")
+        XCTAssertEqual(run.stderrLines, ["tritsim: error: \(url.path): instruction 1 (0-based, on vector): expected read-after-write: "
+            + "every SRAM byte it reads last written by an instruction that completes before it starts (earlier on the same compute unit, "
+            + "or through tokens), found bytes 0..<64 of its input range 0+64, last written by instruction 0 (on dma.data), which may still be running"])
+        // Waiting on the load's token, it simulates.
+        try (lines.joined(separator: "\n") + " wait=0\n").write(to: url, atomically: true, encoding: .utf8)
+        let fixed = tool(["sim", url.path, "--chip", "edge", "--check-hazards"])
+        XCTAssertEqual(fixed.status, 0, fixed.stderr)
+        XCTAssertNotNil(cycles(fixed.stdout))
     }
 
     func testAssemblyRecordsWhatItWasCompiledFor() throws {

@@ -111,7 +111,8 @@ import TritTestSupport
     }
 }
 
-/// Every program the compiler emits passes the static checks (units, tags, tokens, SRAM bounds, DMA).
+/// Every program the compiler emits passes the static checks: rules 1–8 (units, tags, tokens, SRAM
+/// bounds, DMA, resources, layout) today; rule 9 (read-after-write) is a known issue.
 @Suite struct CompiledProgramsPassStaticChecks {
     @Test(arguments: ["edge-lpddr5x", "datacenter-hbm3e"])
     func presetsAndModels(chipName: String) throws {
@@ -120,7 +121,18 @@ import TritTestSupport
             let model = try ModelCatalog(folder: RepositoryPaths.models).load(modelName)
             for graph in [try Graph.prefill(model, tokens: 700), try Graph.decode(model, batch: 8, context: 1500)] {
                 let program = try Compiler(chip: chip).compile(graph).program
-                try ProgramCheck.check(program, limits: Compiler.checkLimits(for: chip), source: "\(modelName) \(graph.phase)")
+                let source = "\(modelName) \(graph.phase)"
+                try ProgramCheck.check(program, limits: Compiler.checkLimits(for: chip), source: source, hazards: [])
+                // Rule 9: known to fail until the compiler gives each activation tensor its own
+                // SRAM range. Today every activation range starts at the activation buffer's base,
+                // so, for one, a tile on array.1 reads int8 inputs that the tile just issued on
+                // array.0 overwrites with its int32 sums. When a program passes, its known issue is
+                // not recorded and the test fails: then drop `withKnownIssue`.
+                try withKnownIssue("activation ranges all start at the activation buffer's base (LoweringContext.activationRange)") {
+                    try ProgramCheck.check(program, limits: Compiler.checkLimits(for: chip), source: source, hazards: .readAfterWrite)
+                } matching: { issue in
+                    (issue.error as? InputError)?.expected.hasPrefix("read-after-write: ") == true
+                }
             }
         }
     }

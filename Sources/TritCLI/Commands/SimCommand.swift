@@ -9,7 +9,8 @@ import TritSim
 struct SimCommand: Subcommand {
     static let name = "sim"
     static let abstract = "Check and simulate a saved program (.tasm or .tbin) on a chip; print time, unit activity, traffic and energy."
-    static let discussion = "The program is checked statically first (units, tokens, deadlock freedom, SRAM bounds, DMA sizes); "
+    static let discussion = "The program is checked statically first (units, tokens, deadlock freedom, SRAM bounds, DMA sizes; "
+        + "with --check-hazards also every SRAM read ordered after the write it depends on); "
         + "a program that breaks a rule is refused with the instruction index and the rule. A chip program of a multi-chip "
         + "system (with link instructions) needs --system, which gives the chip and its link."
 
@@ -18,6 +19,9 @@ struct SimCommand: Subcommand {
                    help: "The program file (.tasm or .tbin)."),
         SharedOptions.chip,
         SharedOptions.system,
+        OptionSpec(name: "check-hazards", kind: .flag, unit: nil, defaultValue: nil, defaultDescription: "off",
+                   help: "Also refuse a read of SRAM not ordered after the write it depends on (rule 9). Programs the compiler "
+                       + "writes break it for now: their activation addresses are bookkeeping (docs/isa.md)."),
         SharedOptions.configs,
     ]
 
@@ -25,12 +29,14 @@ struct SimCommand: Subcommand {
     let chip: String
     let system: String?
     let configsFolder: String?
+    let checkHazards: Bool
 
     init(parsing arguments: ParsedArguments) throws {
         program = try arguments.nonEmptyString("program", expected: "a .tasm or .tbin path")
         chip = try arguments.nonEmptyString("chip", expected: "a chip name or a path to a chip config")
         system = try arguments.system()
         configsFolder = try arguments.configsFolder()
+        checkHazards = arguments.flag("check-hazards")
     }
 
     func run(in context: CommandContext) throws {
@@ -38,7 +44,8 @@ struct SimCommand: Subcommand {
         let resolved = try system.map { try ConfigCatalogs(configs).systems.load($0).chip } ?? ConfigCatalogs(configs).chips.load(chip)
         let path = URL(fileURLWithPath: program, relativeTo: context.currentDirectory).path
         let loaded = try ProgramFile.read(path, option: "PROGRAM")
-        try ProgramCheck.check(loaded, limits: Compiler.checkLimits(for: resolved), source: path)
+        try ProgramCheck.check(loaded, limits: Compiler.checkLimits(for: resolved), source: path,
+                               hazards: checkHazards ? .readAfterWrite : [])
         let stats = try Engine(chip: resolved).run(loaded)
         let energy = EnergyModel.energy(of: stats.counters, on: resolved, seconds: stats.seconds)
         var out = "\(program) on \(resolved.config.name): \(stats.totalCycles) cycles = \(Units.seconds(stats.seconds)), "
