@@ -118,7 +118,8 @@ struct CompileCommand: Subcommand {
             files.append((try ProgramFile.encoded(program.program, path: path, option: "--output",
                                                   comment: "compiled by tritsim \(CommandLineTool.version): model \(model.name), system \(system.config.name), \(chips) (\(description)), \(phase)"),
                           URL(fileURLWithPath: path)))
-            out += "wrote \(file): \(chips) (\(description)), \(program.program.instructions.count) instructions\n"
+            out += "wrote \(file): \(chips) (\(description)), \(program.program.instructions.count) instructions"
+                + (program.plan.microBatches > 1 ? ", \(program.plan.microBatches) pipelined micro-batches per chunk" : "") + "\n"
         }
         // All files or none: a target that cannot be written leaves every other one untouched.
         try AtomicFile.writeSet(files)

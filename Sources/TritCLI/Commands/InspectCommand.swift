@@ -62,7 +62,9 @@ struct InspectCommand: Subcommand {
             out += "lower bounds on \(resolved.config.name): memory \(Units.seconds(bounds.memorySeconds)) "
                 + "(off-chip bytes / achievable bandwidth), compute \(Units.seconds(bounds.computeSeconds)) (ternary MACs / array peak), "
                 + "arrays \(Units.seconds(bounds.arraySeconds)) (tile loads + tokens + adder depth, spread over all arrays), "
-                + "serial \(Units.seconds(bounds.serialSeconds)) (compute, then the full-precision weight stream: a prefill's LM head follows its last layer)\n"
+                + "serial \(Units.seconds(bounds.serialSeconds)) (compute, then the full-precision weight stream a weight buffer cannot prefetch: a prefill's LM head follows its last layer), "
+                + "attention \(Units.seconds(bounds.attentionSeconds)) (fp16 MACs / attention peak)"
+                + (resolved.link != nil ? ", link \(Units.seconds(bounds.linkSeconds)) (bytes sent / link bandwidth)" : "") + "\n"
         }
         context.stdout(out)
     }
