@@ -25,6 +25,9 @@ let package = Package(
         .target(name: "TritSim", dependencies: ["TritISA", "TritChip"], exclude: ["README.md"]),
         // The FP16 GPU baseline: per-kernel time and energy for the same graph.
         .target(name: "GPUBaseline", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
+        // The plain reference forward pass of BitNet b1.58 (fp32 + int8 × ternary with int32 sums)
+        // that the chip's functional execution is checked against. Knows no hardware.
+        .target(name: "TritReference", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
         // Tables, CSV, JSON, Markdown. Knows nothing of how numbers were made.
         .target(name: "TritReport", dependencies: ["TritCore"], exclude: ["README.md"]),
         // The command line: parse arguments, call the libraries, print, exit codes.
@@ -46,6 +49,7 @@ let package = Package(
         .testTarget(name: "GPUBaselineTests", dependencies: ["GPUBaseline", "TritModel", "TritTestSupport"]),
         .testTarget(name: "TritReportTests", dependencies: ["TritReport", "TritTestSupport"]),
         .testTarget(name: "TritCLITests", dependencies: ["TritCLI", "TritTestSupport"]),
+        .testTarget(name: "TritReferenceTests", dependencies: ["TritReference", "TritModel", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritISATests", dependencies: ["TritISA", "TritCore", "TritTestSupport"]),
     ]
 )
