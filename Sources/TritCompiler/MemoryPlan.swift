@@ -210,7 +210,7 @@ public struct MemoryPlan: Equatable, Sendable {
         for count in candidates {
             if count == 1 { return 1 }
             guard count <= chunkTokens else { continue }
-            if c.prefillMicroBatches == nil, Int64(chunkTokens / count) < tileLoadCycles { continue }
+            if c.prefillMicroBatches == nil, Int64(ceilDiv(chunkTokens, count)) < tileLoadCycles { continue }
             var window: Int64 = 0
             var widest: Int64 = 0
             for (index, bytes) in stageBytes.enumerated() {
