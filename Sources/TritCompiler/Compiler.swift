@@ -80,7 +80,7 @@ public struct Compiler: Sendable {
         let precision = Compiler.precision(for: chip)
         let plan = try self.plan(graph)
         var context = LoweringContext(chip: chip, plan: plan, precision: precision, graph: graph, role: role)
-        let stages = Compiler.stages(of: graph)
+        let stages = Compiler.stages(of: graph, fusingGateAndUp: plan.fusesGateAndUp)
         let total = graph.phase.tokensPerStep
         var previousChunkEnd: TokenID? = nil
         for chunk in 0..<plan.chunks {
@@ -118,15 +118,33 @@ public struct Compiler: Sendable {
         return CompiledProgram(program: context.builder.build(), plan: plan, precision: precision, graph: graph)
     }
 
+    /// Whether the gate projection at `index` is lowered together with the up projection after it
+    /// and the gating that reads both (fusion: the arrays interleave gate and up column blocks, and
+    /// one vector pass per block pair dequantises both and gates them, so the fp16 gate and up
+    /// outputs are never stored — half the FFN's activation footprint). Needs both projections of
+    /// the same shape, read by the gating alone.
+    static func fusesGateAndUp(_ graph: Graph, at index: Int) -> Bool {
+        let nodes = graph.nodes
+        guard index >= 0, index + 2 < nodes.count,
+              case let .bitLinear(_, gateIn, gateOut) = nodes[index].operation,
+              case let .bitLinear(_, upIn, upOut) = nodes[index + 1].operation,
+              case .gatedActivation = nodes[index + 2].operation,
+              nodes[index + 2].inputs == [index, index + 1] else { return false }
+        return gateIn == upIn && gateOut == upOut
+    }
+
     /// The node ranges of the wavefront's stages: one starting at each BitLinear and at each
     /// attention (so a micro-batch's attention overlaps the arrays' work on other micro-batches
     /// instead of sitting between two projections of the same stage), and the nodes before the
     /// first BitLinear.
-    static func stages(of graph: Graph) -> [Range<Int>] {
+    /// With `fusingGateAndUp`, fused gate and up projections (`fusesGateAndUp`) form one stage.
+    static func stages(of graph: Graph, fusingGateAndUp: Bool) -> [Range<Int>] {
         var starts = [0]
         for (index, node) in graph.nodes.enumerated() where index > 0 {
             switch node.operation {
-            case .bitLinear, .attentionScores: starts.append(index)
+            case .bitLinear where !(fusingGateAndUp && fusesGateAndUp(graph, at: index - 1)),
+                 .attentionScores:
+                starts.append(index)
             default: break
             }
         }
@@ -187,6 +205,15 @@ public struct Compiler: Sendable {
             case .activationQuant:
                 done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .quantize)
             case let .bitLinear(_, inFeatures, outFeatures):
+                if context.plan.fusesGateAndUp, Compiler.fusesGateAndUp(graph, at: index) {
+                    done = context.lowerBitLinear(chunkNode(node, tokens: tokens), index: index, slice: slice, inFeatures: inFeatures,
+                                                  outFeatures: 2 * outFeatures, gating: chunkNode(nodes[index + 2], tokens: tokens))
+                    context.nodeDone[index] = done
+                    context.nodeDone[index + 1] = done
+                    context.nodeDone[index + 2] = done
+                    index += 3
+                    continue
+                }
                 if index + 1 < nodes.count, case .residualAdd = nodes[index + 1].operation, nodes[index + 1].inputs.contains(index) {
                     // Fusion: the residual add rides on the dequantisation of each column block.
                     let stream = nodes[index + 1].inputs.filter { $0 != index }.compactMap { context.nodeDone[$0] }

@@ -4,12 +4,14 @@ import TritModel
 
 /// How a graph's data is laid out in the chip's SRAM buffers, decided before lowering.
 ///
-/// - Weight buffer: `weightSlots` slots of `weightChunkBytes` each. One chunk is one tile per
-///   array (`count` tiles of rows × columns ternary weights), so DMA fills slot j + 1 while the
-///   arrays compute on slot j (double buffering when 2 slots fit; deeper prefetch with more).
+/// - Weight buffer: a ring of `weightSlots` × `weightChunkBytes` bytes (`WeightRing`); a chunk is
+///   at most one tile per array (`count` tiles of rows × columns ternary weights), so DMA fills the
+///   next chunk while the arrays compute on the last (double buffering when 2 chunks fit; deeper
+///   prefetch with more).
 /// - Activation buffer: holds the working set of `chunkTokens` token positions: the residual
 ///   stream and its normalised copy (fp16), the widest layer output (q, k, v and attention output,
-///   or gate and up, fp16) and the widest int8 BitLinear input. The int32 partial sums live in
+///   or gate and up — only their gated product when the two are fused — fp16) and the widest int8
+///   BitLinear input. The int32 partial sums live in
 ///   each array's own accumulators, not in this buffer. A step with
 ///   more positions than fit runs in chunks, each re-streaming the weights (chunked prefill;
 ///   for decode, batch groups). More SRAM means larger chunks and fewer weight re-reads.
@@ -38,6 +40,10 @@ public struct MemoryPlan: Equatable, Sendable {
     public var chunks: Int
     /// Micro-batches each chunk is split into (1 = no pipelining).
     public var microBatches: Int = 1
+    /// Whether gate and up projections are lowered together with their gating
+    /// (`Compiler.fusesGateAndUp`): only when not pipelining, where the activation buffer, not
+    /// the resident weights, bounds the step.
+    public var fusesGateAndUp = false
     /// Bytes per KV-cache block (one of two KV-buffer slots).
     public var kvBlockBytes: Int64
     /// Off-chip bytes the model's weights occupy (packed ternary + full precision).
@@ -96,11 +102,23 @@ public struct MemoryPlan: Equatable, Sendable {
         let act = Int64(precision.activationBytes)
         let widestInput = Int64(max(m.hiddenSize, m.queryWidth, m.intermediateSize))
         let attentionOutputs = Int64(m.queryWidth + 2 * m.kvWidth + m.queryWidth) * act
-        let ffnOutputs = Int64(2 * m.intermediateSize) * Int64(precision.linearOutputBytes)
-        let perToken = 2 * Int64(m.hiddenSize) * act + max(attentionOutputs, ffnOutputs)
-            + widestInput * Int64(precision.quantizedActivationBytes)
-        var fitting = c.sram.activationBufferBytes / perToken
-        guard fitting >= 1 else {
+        // Fused gate and up (`Compiler.fusesGateAndUp`) store only the gated product; a norm fused
+        // with the quantisation after it stores no fp16 normalised copy (the final norm's single
+        // position aside).
+        let fusable = graph.nodes.indices.contains { Compiler.fusesGateAndUp(graph, at: $0) }
+        let nodes = graph.nodes
+        let storesNormalisedCopy = nodes.indices.contains { index in
+            guard case .rmsNorm = nodes[index].operation, nodes[index].layer != nil else { return false }
+            guard index + 1 < nodes.count, case .activationQuant = nodes[index + 1].operation else { return true }
+            return nodes[index + 1].inputs != [index]
+        }
+        func workingSet(fusingGateAndUp fused: Bool) -> Int64 {
+            let ffnOutputs = Int64((fused ? 1 : 2) * m.intermediateSize) * Int64(precision.linearOutputBytes)
+            return Int64(storesNormalisedCopy ? 2 : 1) * Int64(m.hiddenSize) * act + max(attentionOutputs, ffnOutputs)
+                + widestInput * Int64(precision.quantizedActivationBytes)
+        }
+        let perToken = workingSet(fusingGateAndUp: fusable)
+        guard c.sram.activationBufferBytes / perToken >= 1 else {
             throw InputError(source: source, location: "sram.activationBufferBytes",
                              expected: "at least \(perToken) bytes (one token's working set for \(m.name))",
                              found: "\(c.sram.activationBufferBytes) bytes")
@@ -127,9 +145,11 @@ public struct MemoryPlan: Equatable, Sendable {
         let slotsUsed = Int(min(slots, Int64(c.weightPrefetchDepth ?? Int(1 << 20))))
         var perTokenUsed = perToken
         var microBatches = 1
+        var fusesGateAndUp = fusable
         if case .prefill = graph.phase {
-            // Pipelined micro-batches keep a second layer's keys and values per position.
-            let pipelinedPerToken = perToken + 2 * Int64(m.kvWidth) * act
+            // Pipelined micro-batches keep a second layer's keys and values per position, and do
+            // not fuse gate and up: the fused stage's weights would crowd the resident window.
+            let pipelinedPerToken = workingSet(fusingGateAndUp: false) + 2 * Int64(m.kvWidth) * act
             let pipelinedChunk = Int(min(Int64(tokens), c.sram.activationBufferBytes / pipelinedPerToken, queriesFitting))
             if pipelinedChunk >= 1,
                pipelineByDefault || c.prefillMicroBatches != nil,
@@ -138,10 +158,11 @@ public struct MemoryPlan: Equatable, Sendable {
                 microBatches = chosen
                 if chosen > 1 {
                     perTokenUsed = pipelinedPerToken
-                    fitting = c.sram.activationBufferBytes / pipelinedPerToken
+                    fusesGateAndUp = false
                 }
             }
         }
+        let fitting = c.sram.activationBufferBytes / perTokenUsed
         let chunkTokens = Int(min(Int64(tokens), fitting, queriesFitting))
         var weightBytes: Int64 = 0
         var seenFullPrecision = false
@@ -169,6 +190,7 @@ public struct MemoryPlan: Equatable, Sendable {
                               chunkTokens: chunkTokens, chunks: ceilDiv(tokens, chunkTokens), kvBlockBytes: kvBlock,
                               dramWeightBytes: weightBytes, dramKVCacheBytes: kvBytes)
         plan.microBatches = microBatches
+        plan.fusesGateAndUp = fusesGateAndUp
         plan.estimatedInstructions = try estimateInstructions(graph, chip: chip, plan: plan, kvRowBytes: kvRowBytes,
                                                               precision: precision)
         plan.activationBufferBase = c.sram.weightBufferBytes
@@ -197,7 +219,7 @@ public struct MemoryPlan: Equatable, Sendable {
         } else {
             return nil
         }
-        let stageBytes = Compiler.stages(of: graph).map { stage in
+        let stageBytes = Compiler.stages(of: graph, fusingGateAndUp: false).map { stage in
             graph.nodes[stage].reduce(Int64(0)) { total, node in
                 if case .bitLinear = node.operation { return total + node.weightBytes(precision) }
                 return total

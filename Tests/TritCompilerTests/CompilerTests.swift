@@ -35,7 +35,7 @@ import TritTestSupport
     /// Program order is a valid schedule: every waited token was signalled by an earlier instruction.
     @Test func waitsReferToEarlierSignals() throws {
         let chip = try chips.load("edge")
-        let compiled = try Compiler(chip: chip).compile(try Graph.prefill(try models.load("2b4t"), tokens: 300))
+        let compiled = try Compiler(chip: chip).compile(try Graph.prefill(try models.load("2b4t"), tokens: 400))
         let program = compiled.program
         var signalled = Set<TokenID>()
         for index in program.instructions.indices {
@@ -192,5 +192,41 @@ import TritTestSupport
         let llama = try Compiler(chip: chip).compile(try Graph.decode(try models.load("llama3"), batch: 1, context: 16)).program
         let separate = llama.instructions.filter { if case .vector(.quantize, _, _, _, _) = $0.operation { return true } else { return false } }
         #expect(separate.count == 32 * 2)
+    }
+
+    /// Gate and up are lowered together with their gating when the compiler does not pipeline:
+    /// one vector pass per column-block pair dequantises both and gates them, so only the gated
+    /// product is stored — fewer prefill chunks on the edge preset — and no operation is lost.
+    @Test func gateUpAndGatingAreFusedWhenNotPipelining() throws {
+        let chips = ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology)
+        let model = try ModelCatalog(folder: RepositoryPaths.models).load("2b4t")
+        // One array: every column block has exactly one partial sum, so the fused pass's work is
+        // 2 dequantisations + 3 gating operations per element of the FFN width.
+        let single = try chips.load("edge").with { $0.ternaryArray.count = 1 }
+        let graph = try Graph.decode(model, batch: 2, context: 16)
+        let compiled = try Compiler(chip: single).compile(graph)
+        #expect(compiled.plan.fusesGateAndUp)
+        let gateUpTag = UInt16(LayerCategory.allCases.firstIndex(of: .ffnGateUp) ?? 0)
+        var gating: [Int64] = []
+        var gateUpDequantizations = 0
+        for instruction in compiled.program.instructions {
+            guard case let .vector(kind, operations, _, _, _) = instruction.operation else { continue }
+            if kind == .gating { gating.append(operations) }
+            if kind == .dequantize, instruction.tag == gateUpTag { gateUpDequantizations += 1 }
+        }
+        #expect(gateUpDequantizations == 0)
+        #expect(gating.count == model.layers * model.intermediateSize / single.config.ternaryArray.columns)
+        #expect(gating.reduce(0, +) == Int64(model.layers) * 5 * 2 * Int64(model.intermediateSize))
+
+        // Edge prefill of 512: the smaller working set takes two chunks instead of three, and the
+        // weights are streamed twice instead of three times.
+        let edge = try chips.load("edge")
+        let prefill = try Compiler(chip: edge).plan(try Graph.prefill(model, tokens: 512))
+        #expect(prefill.fusesGateAndUp)
+        #expect(prefill.chunks == 2)
+        // Pipelined micro-batches keep gate and up apart (their weights share the resident window).
+        let datacenter = try Compiler(chip: try chips.load("datacenter")).plan(try Graph.prefill(model, tokens: 512))
+        #expect(datacenter.microBatches > 1)
+        #expect(!datacenter.fusesGateAndUp)
     }
 }

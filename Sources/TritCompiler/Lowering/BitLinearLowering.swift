@@ -25,8 +25,13 @@ extension LoweringContext {
     ///     and adds it, one more operation per output. Under tensor parallelism o_proj and down_proj
     ///     produce partial sums: they are all-reduced first and the residual is added after
     ///     (`LoweringContext+Links.swift`).
+    ///   - gating: when non-nil, this is the gate and up projections lowered as one (see
+    ///     `Compiler.fusesGateAndUp`): `outFeatures` is 2 × the FFN width, column block 2k is gate
+    ///     block k and 2k + 1 up block k (each packed in its own tensor), and when both are
+    ///     complete one vector instruction dequantises them and applies the gating node, writing
+    ///     only the gated product.
     mutating func lowerBitLinear(_ node: GraphNode, index: Int, slice: StepSlice, inFeatures: Int, outFeatures: Int,
-                                 fusedResidual: [TokenID]? = nil) -> TokenID? {
+                                 fusedResidual: [TokenID]? = nil, gating: GraphNode? = nil) -> TokenID? {
         let tag = LoweringContext.tag(node.category)
         let reducedAcrossChips = reducesOutputAcrossChips(node)
         let dequantizeResidual = reducedAcrossChips ? nil : fusedResidual
@@ -34,9 +39,11 @@ extension LoweringContext {
         let columns = chip.config.ternaryArray.columns
         let tokens = slice.tokens
         let resident = slice.microBatch > 0 ? residentWeights[index] : nil
-        let key = AssignmentKey(inFeatures: inFeatures, outFeatures: outFeatures, tokens: tokens)
+        let key = AssignmentKey(inFeatures: inFeatures, outFeatures: outFeatures, tokens: tokens, paired: gating != nil)
+        let layout = ColumnBlocks(outFeatures: outFeatures, columns: columns, paired: gating != nil)
         let assignment = resident?.assignment ?? assignments[key]
-            ?? TileAssignment.choose(chip: chip, precision: precision, tokens: tokens, inFeatures: inFeatures, outFeatures: outFeatures)
+            ?? TileAssignment.choose(chip: chip, precision: precision, tokens: tokens, inFeatures: inFeatures, outFeatures: outFeatures,
+                                     pairedOutputs: gating != nil)
         if resident == nil { assignments[key] = assignment }
         let arrayOfRun: [Int]
         if let resident {
@@ -53,15 +60,16 @@ extension LoweringContext {
         // Tiles are packed one after another in column-major order (row blocks inner), so a
         // tile's bytes are the difference of the packed size up to its end and up to its start:
         // the tensor's tiles add up to exactly the tensor's packed size in any format.
+        // Fused gate and up: block 2k + t is block k of tensor t, so offsets are within that tensor.
         func shape(_ tile: (row: Int, column: Int)) -> (rows: Int, columns: Int, bytes: Int64) {
             let r = min(rows, inFeatures - tile.row * rows)
-            let c = min(columns, outFeatures - tile.column * columns)
-            let before = Int64(tile.column * columns) * Int64(inFeatures) + Int64(tile.row * rows) * Int64(c)
+            let c = layout.width(tile.column)
+            let before = Int64(layout.blockInTensor(tile.column) * columns) * Int64(inFeatures) + Int64(tile.row * rows) * Int64(c)
             let bytes = bits.bytes(forWeights: before + Int64(r * c)) - bits.bytes(forWeights: before)
             return (r, c, bytes)
         }
         // Per column block: the tiles that finish it (one per array sharing it), and how many remain.
-        var pendingTiles = Array(repeating: 0, count: ceilDiv(outFeatures, columns))
+        var pendingTiles = Array(repeating: 0, count: layout.count)
         for tiles in assignment {
             for (position, tile) in tiles.enumerated() where position + 1 == tiles.count || tiles[position + 1].column != tile.column {
                 pendingTiles[tile.column] += 1
@@ -99,7 +107,22 @@ extension LoweringContext {
                 let finishesColumn = step + 1 == assignment[a].count || assignment[a][step + 1].column != tile.column
                 if finishesColumn {
                     finishing[tile.column].append(done)
-                    if finishing[tile.column].count == pendingTiles[tile.column] {
+                    if let gating, finishing[tile.column].count == pendingTiles[tile.column] {
+                        let gate = tile.column - tile.column % 2
+                        if finishing[gate].count == pendingTiles[gate], finishing[gate + 1].count == pendingTiles[gate + 1] {
+                            // Gate and up block k are complete: dequantise both (adding split-K
+                            // partials) and gate them in one pass; only the product is written.
+                            let sums = Int64(tokens) * Int64(columnsUsed)
+                            let partials = Int64(pendingTiles[gate] + pendingTiles[gate + 1])
+                            let share = Int64(columnsUsed), width = Int64(outFeatures / 2)
+                            dequantized = builder.emit(
+                                .vector(kind: .gating, operations: sums * partials + gating.vectorOps * share / width,
+                                        specialOps: gating.specialFunctionOps * share / width,
+                                        input: activationRange(bytes: sums * 4 * partials),
+                                        output: activationRange(bytes: sums * Int64(precision.linearOutputBytes))),
+                                on: vector, tag: tag, waits: finishing[gate] + finishing[gate + 1])
+                        }
+                    } else if finishing[tile.column].count == pendingTiles[tile.column] {
                         // The column block's sums are complete: add split-K partials and dequantise
                         // (× γ / s) on the vector unit while the arrays go on with other tiles.
                         let sums = Int64(tokens) * Int64(columnsUsed)

@@ -62,6 +62,8 @@ struct LoweringContext {
         let inFeatures: Int
         let outFeatures: Int
         let tokens: Int
+        /// Fused gate and up (`ColumnBlocks.paired`).
+        let paired: Bool
     }
 
     init(chip: ResolvedChip, plan: MemoryPlan, precision: Precision, graph: Graph, role: ChipRole = .single) {

@@ -14,13 +14,17 @@ import TritModel
 enum TileAssignment {
     /// The tiles each of the chip's arrays computes for a [tokens × in] × [out × in]ᵀ BitLinear,
     /// over the best number of arrays (see the type comment); unused arrays get no tiles.
-    static func choose(chip: ResolvedChip, precision: Precision, tokens: Int, inFeatures: Int, outFeatures: Int)
-        -> [[(row: Int, column: Int)]] {
+    /// - Parameter pairedOutputs: when true, `outFeatures` is two tensors of `outFeatures / 2`
+    ///   outputs side by side with their column blocks interleaved (block 2k + t is block k of
+    ///   tensor t: fused gate and up); each tensor's last block may be narrower.
+    static func choose(chip: ResolvedChip, precision: Precision, tokens: Int, inFeatures: Int, outFeatures: Int,
+                       pairedOutputs: Bool = false) -> [[(row: Int, column: Int)]] {
         let count = chip.config.ternaryArray.count
         let rowBlocks = ceilDiv(inFeatures, chip.config.ternaryArray.rows)
-        let columnBlocks = ceilDiv(outFeatures, chip.config.ternaryArray.columns)
         let rows = chip.config.ternaryArray.rows
         let columns = chip.config.ternaryArray.columns
+        let layout = ColumnBlocks(outFeatures: outFeatures, columns: columns, paired: pairedOutputs)
+        let columnBlocks = layout.count
         let loadBytesPerCycle = Int64(chip.config.ternaryArray.weightLoadBytesPerCycle)
         let lanes = Int64(chip.config.vectorUnit.lanes)
         let sramBytesPerCycle = Int64(chip.config.sram.bytesPerCycle)
@@ -35,7 +39,7 @@ enum TileAssignment {
                 var cycles: Int64 = 0
                 for (position, tile) in list.enumerated() {
                     let r = min(rows, inFeatures - tile.row * rows)
-                    let c = min(columns, outFeatures - tile.column * columns)
+                    let c = layout.width(tile.column)
                     let bytes = bits.bytes(forWeights: Int64(r * c))
                     cycles += ceilDiv(bytes, loadBytesPerCycle) + Int64(tokens) + chip.arrayPipelineDepthCycles
                     if position + 1 == list.count || list[position + 1].column != tile.column { partials[tile.column] += 1 }
@@ -44,7 +48,7 @@ enum TileAssignment {
             }
             var vectorCycles: Int64 = 0
             for column in 0..<columnBlocks {
-                let sums = Int64(tokens) * Int64(min(columns, outFeatures - column * columns))
+                let sums = Int64(tokens) * Int64(layout.width(column))
                 vectorCycles += max(ceilDiv(partials[column] * sums, lanes),
                                     ceilDiv((4 * partials[column] + Int64(precision.linearOutputBytes)) * sums, sramBytesPerCycle))
             }
@@ -67,4 +71,24 @@ enum TileAssignment {
         return tiles
     }
 
+}
+
+/// The column blocks of a BitLinear's outputs: ⌈out / columns⌉ blocks, the last one narrower;
+/// or, for two tensors of out / 2 outputs each lowered together (fused gate and up), their
+/// blocks interleaved — block 2k + t is block k of tensor t.
+struct ColumnBlocks {
+    let outFeatures: Int
+    let columns: Int
+    let paired: Bool
+
+    /// Number of blocks.
+    var count: Int { paired ? 2 * ceilDiv(outFeatures / 2, columns) : ceilDiv(outFeatures, columns) }
+
+    /// Outputs of block `block`.
+    func width(_ block: Int) -> Int {
+        paired ? min(columns, outFeatures / 2 - (block / 2) * columns) : min(columns, outFeatures - block * columns)
+    }
+
+    /// The block's index within its own tensor.
+    func blockInTensor(_ block: Int) -> Int { paired ? block / 2 : block }
 }
