@@ -25,17 +25,21 @@ let package = Package(
         .target(name: "TritSim", dependencies: ["TritISA", "TritChip"], exclude: ["README.md"]),
         // The FP16 GPU baseline: per-kernel time and energy for the same graph.
         .target(name: "GPUBaseline", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
+        // Model files: safetensors (single or sharded) and GGUF v3 readers, and the model a file
+        // describes. Knows no hardware.
+        .target(name: "TritWeights", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
         // Tables, CSV, JSON, Markdown. Knows nothing of how numbers were made.
         .target(name: "TritReport", dependencies: ["TritCore"], exclude: ["README.md"]),
         // The command line: parse arguments, call the libraries, print, exit codes.
         .target(name: "TritCLI", dependencies: [
-            "TritCore", "TritModel", "TritISA", "TritChip", "TritCompiler", "TritSim", "GPUBaseline", "TritReport",
+            "TritCore", "TritModel", "TritISA", "TritChip", "TritCompiler", "TritSim", "GPUBaseline", "TritReport", "TritWeights",
         ], exclude: ["README.md"]),
         .executableTarget(name: "tritsim", dependencies: ["TritCLI"]),
 
         .target(name: "TritTestSupport", path: "Tests/TritTestSupport"),
         .testTarget(name: "TritCoreTests", dependencies: ["TritCore", "TritTestSupport"]),
         .testTarget(name: "TritModelTests", dependencies: ["TritModel", "TritTestSupport"]),
+        .testTarget(name: "TritWeightsTests", dependencies: ["TritWeights", "TritModel", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritChipTests", dependencies: ["TritChip", "TritTestSupport"]),
         .testTarget(name: "TritCompilerTests", dependencies: [
             "TritCompiler", "TritModel", "TritChip", "TritISA", "TritTestSupport",
