@@ -9,10 +9,16 @@ import TritCore
 /// MXFP4; a file from mainline using 39 would be misread as TL2 — ids 36–39 follow the producer.
 /// Ids 4 and 5 (removed Q4_2/Q4_3) and anything above 39 are unknown and refused.
 public enum GGMLType: UInt32, CaseIterable, Sendable {
+    /// IEEE float32, float16; the 32-element block quantisations Q4_0 … Q8_1.
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9
+    /// The 256-element "K" block quantisations.
     case q2K = 10, q3K = 11, q4K = 12, q5K = 13, q6K = 14, q8K = 15
+    /// The importance-matrix ("IQ") quantisations.
     case iq2XXS = 16, iq2XS = 17, iq3XXS = 18, iq1S = 19, iq4NL = 20, iq3S = 21, iq2S = 22, iq4XS = 23
+    /// Plain integers, float64, IQ1_M and bfloat16.
     case i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28, iq1M = 29, bf16 = 30
+    /// Interleaved Q4_0 variants (ids the fork still has; mainline removed them) and mainline's
+    /// ternary TQ1_0 (1.69 bpw) and TQ2_0 (2.06 bpw).
     case q4_0_4_4 = 31, q4_0_4_8 = 32, q4_0_8_8 = 33, tq1_0 = 34, tq2_0 = 35
     /// bitnet.cpp's 2-bit ternary format: 4 weights per byte, code = w + 1, then a 32-byte tail
     /// holding the float32 per-tensor scale.

@@ -2,6 +2,7 @@
 ///
 /// Source: ggml `docs/gguf.md` (`gguf_metadata_value_type`); `shared/reference/trace-formats.md` §2.
 public enum GGUFValueType: UInt32, CaseIterable, Sendable {
+    /// Fixed-size little-endian integers and float32.
     case uint8 = 0, int8 = 1, uint16 = 2, int16 = 3, uint32 = 4, int32 = 5, float32 = 6
     /// One byte, 0 or 1.
     case bool = 7
@@ -9,6 +10,7 @@ public enum GGUFValueType: UInt32, CaseIterable, Sendable {
     case string = 8
     /// A u32 element type, a u64 count, then the elements.
     case array = 9
+    /// 64-bit integers and float64.
     case uint64 = 10, int64 = 11, float64 = 12
 
     /// The fewest bytes one value of this type occupies in the file (used to bound counts by the
@@ -45,19 +47,31 @@ public enum GGUFValueType: UInt32, CaseIterable, Sendable {
 
 /// One GGUF metadata value.
 public enum GGUFValue: Equatable, Sendable {
+    /// A uint8.
     case uint8(UInt8)
+    /// An int8.
     case int8(Int8)
+    /// A uint16.
     case uint16(UInt16)
+    /// An int16.
     case int16(Int16)
+    /// A uint32.
     case uint32(UInt32)
+    /// An int32.
     case int32(Int32)
+    /// A float32.
     case float32(Float)
+    /// A bool.
     case bool(Bool)
+    /// A string (UTF-8; invalid bytes of a value read as U+FFFD).
     case string(String)
     /// Elements of one type (`elementType`), possibly arrays themselves.
     case array(elementType: GGUFValueType, values: [GGUFValue])
+    /// A uint64.
     case uint64(UInt64)
+    /// An int64.
     case int64(Int64)
+    /// A float64.
     case float64(Double)
 
     /// The value's type tag.

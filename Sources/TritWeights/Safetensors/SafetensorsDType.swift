@@ -5,21 +5,14 @@
 /// `F6_E2M3`, `F6_E3M2`, `F8_E8M0`) and complex `C64` are not in this list: their packing was not
 /// read, so a header naming them is refused as an unknown dtype rather than sized by a guess.
 public enum SafetensorsDType: String, CaseIterable, Sendable {
-    case bool = "BOOL"
-    case u8 = "U8"
-    case i8 = "I8"
-    case f8E5M2 = "F8_E5M2"
-    case f8E4M3 = "F8_E4M3"
-    case i16 = "I16"
-    case u16 = "U16"
-    case f16 = "F16"
-    case bf16 = "BF16"
-    case i32 = "I32"
-    case u32 = "U32"
-    case f32 = "F32"
-    case f64 = "F64"
-    case i64 = "I64"
-    case u64 = "U64"
+    /// One byte per element: bool, unsigned and signed 8-bit integers, the two float8 formats.
+    case bool = "BOOL", u8 = "U8", i8 = "I8", f8E5M2 = "F8_E5M2", f8E4M3 = "F8_E4M3"
+    /// Two bytes per element.
+    case i16 = "I16", u16 = "U16", f16 = "F16", bf16 = "BF16"
+    /// Four bytes per element.
+    case i32 = "I32", u32 = "U32", f32 = "F32"
+    /// Eight bytes per element.
+    case f64 = "F64", i64 = "I64", u64 = "U64"
 
     /// Bytes per element.
     public var bytesPerElement: Int64 {
