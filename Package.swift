@@ -28,6 +28,9 @@ let package = Package(
         // Model files: safetensors (single or sharded) and GGUF v3 readers, and the model a file
         // describes. Knows no hardware.
         .target(name: "TritWeights", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
+        // The plain reference forward pass of BitNet b1.58 (fp32 + int8 × ternary with int32 sums)
+        // that the chip's functional execution is checked against. Knows no hardware.
+        .target(name: "TritReference", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
         // Tables, CSV, JSON, Markdown. Knows nothing of how numbers were made.
         .target(name: "TritReport", dependencies: ["TritCore"], exclude: ["README.md"]),
         // The command line: parse arguments, call the libraries, print, exit codes.
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "GPUBaselineTests", dependencies: ["GPUBaseline", "TritModel", "TritTestSupport"]),
         .testTarget(name: "TritReportTests", dependencies: ["TritReport", "TritTestSupport"]),
         .testTarget(name: "TritCLITests", dependencies: ["TritCLI", "TritTestSupport"]),
+        .testTarget(name: "TritReferenceTests", dependencies: ["TritReference", "TritModel", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritISATests", dependencies: ["TritISA", "TritCore", "TritTestSupport"]),
     ]
 )

@@ -138,7 +138,8 @@ public struct Compiler: Sendable {
     /// - Throws: `InputError` from `MemoryPlan.plan` when the model does not fit the chip, or when
     ///   the step would exceed `maximumInstructionsPerStep`.
     public func plan(_ graph: Graph) throws -> MemoryPlan {
-        let plan = try MemoryPlan.plan(graph, on: chip, precision: Compiler.precision(for: chip))
+        let plan = try MemoryPlan.plan(graph, on: chip, precision: Compiler.precision(for: chip),
+                                       pipelineByDefault: role.tensorParallel == 1)
         guard plan.estimatedInstructions <= Compiler.maximumInstructionsPerStep else {
             let c = chip.config
             throw InputError(source: c.errorSource, location: "ternaryArray",

@@ -79,7 +79,10 @@ public struct MemoryPlan: Equatable, Sendable {
     /// - Throws: `InputError` naming the chip and the SRAM or memory field when a weight chunk,
     ///   one token's activations, or one KV row does not fit, or when weights plus KV cache exceed
     ///   the off-chip memory capacity (on an SRAM-only chip: the weight or KV buffer).
-    public static func plan(_ graph: Graph, on chip: ResolvedChip, precision: Precision) throws -> MemoryPlan {
+    /// - Parameter pipelineByDefault: whether the compiler may choose micro-batches itself (false
+    ///   for a tensor-parallel chip: every micro-batch adds its own latency-bound all-reduces);
+    ///   a configured `compiler.prefillMicroBatches` applies either way.
+    public static func plan(_ graph: Graph, on chip: ResolvedChip, precision: Precision, pipelineByDefault: Bool = true) throws -> MemoryPlan {
         let c = chip.config
         let m = graph.model
         let source = c.errorSource
@@ -129,6 +132,7 @@ public struct MemoryPlan: Equatable, Sendable {
             let pipelinedPerToken = perToken + 2 * Int64(m.kvWidth) * act
             let pipelinedChunk = Int(min(Int64(tokens), c.sram.activationBufferBytes / pipelinedPerToken, queriesFitting))
             if pipelinedChunk >= 1,
+               pipelineByDefault || c.prefillMicroBatches != nil,
                let chosen = try chooseMicroBatches(graph, chip: chip, precision: precision, chunkTokens: pipelinedChunk,
                                                    slots: slotsUsed, chunkBytes: chunkBytes) {
                 microBatches = chosen

@@ -33,6 +33,63 @@ public enum AtomicFile {
         }
     }
 
+    /// Writes several files as one set: every file goes to a temporary name in its folder first,
+    /// every destination is checked (its folder writable, its name legal, not a folder), and only
+    /// then are the temporaries renamed into place. A failure while writing leaves every
+    /// destination as it was.
+    /// - Throws: `InputError` naming the first path that cannot be written or replaced.
+    public static func writeSet(_ files: [(data: Data, url: URL)]) throws {
+        let manager = FileManager.default
+        for file in files {
+            try prepareFolder(file.url.deletingLastPathComponent())
+            try checkName(file.url)
+            var isFolder: ObjCBool = false
+            if manager.fileExists(atPath: file.url.path, isDirectory: &isFolder), isFolder.boolValue {
+                throw InputError(source: file.url.path, location: "", expected: "a writable output file", found: "a folder")
+            }
+        }
+        let pid = ProcessInfo.processInfo.processIdentifier
+        var temporaries: [URL] = []
+        func removeTemporaries() { for temporary in temporaries { try? manager.removeItem(at: temporary) } }
+        for file in files {
+            let temporary = file.url.deletingLastPathComponent().appendingPathComponent(".\(file.url.lastPathComponent).tmp-\(pid)")
+            temporaries.append(temporary)
+            do {
+                try file.data.write(to: temporary)
+            } catch {
+                removeTemporaries()
+                throw InputError(source: file.url.path, location: "", expected: "a writable output file",
+                                 found: "one that cannot be written (no permission or no space)")
+            }
+        }
+        for (file, temporary) in zip(files, temporaries) where rename(temporary.path, file.url.path) != 0 {
+            removeTemporaries()
+            throw InputError(source: file.url.path, location: "", expected: "a writable output file", found: "one that cannot be replaced")
+        }
+    }
+
+    /// Throws unless `folder` is absent or holds nothing but files named in `names`:
+    /// `replaceFolder` replaces the folder as a whole, so anything else a user put there would be
+    /// lost.
+    /// - Throws: `InputError` naming the folder and the first unexpected entry.
+    public static func checkReplaceable(_ folder: URL, holding names: [String]) throws {
+        let manager = FileManager.default
+        var isFolder: ObjCBool = false
+        guard manager.fileExists(atPath: folder.path, isDirectory: &isFolder) else { return }
+        guard isFolder.boolValue else {
+            throw InputError(source: folder.path, location: "", expected: "a report folder", found: "a file")
+        }
+        let entries = ((try? manager.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        for entry in entries {
+            var entryIsFolder: ObjCBool = false
+            _ = manager.fileExists(atPath: folder.appendingPathComponent(entry).path, isDirectory: &entryIsFolder)
+            if !names.contains(entry) || entryIsFolder.boolValue {
+                throw InputError(source: folder.path, location: "", expected: "a report folder holding only \(names.joined(separator: ", ")) (it is replaced as a whole)",
+                                 found: "also '\(entry)'; move it away or choose another --out")
+            }
+        }
+    }
+
     /// Replaces `folder` with a folder holding exactly `files`, as one set.
     ///
     /// The files are written into a hidden sibling `.NAME.partial-PID`; only when all are
@@ -40,12 +97,14 @@ public enum AtomicFile {
     /// removed after, or moved back if the swap fails). Partial folders left by an interrupted
     /// run are removed on the next call.
     /// - Throws: `InputError` naming the path when a folder cannot be made, a name is too long,
-    ///   or a file cannot be written; `folder` is then unchanged.
+    ///   a file cannot be written, or the folder holds anything but files named in `files`
+    ///   (`checkReplaceable`); `folder` is then unchanged.
     public static func replaceFolder(_ folder: URL, with files: [(name: String, text: String)]) throws {
         let manager = FileManager.default
         let parent = folder.deletingLastPathComponent()
         try prepareFolder(parent)
         try checkName(folder)
+        try checkReplaceable(folder, holding: files.map(\.name))
         let name = folder.lastPathComponent
         let pid = ProcessInfo.processInfo.processIdentifier
         for stale in (try? manager.contentsOfDirectory(atPath: parent.path)) ?? []

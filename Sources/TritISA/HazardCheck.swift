@@ -43,9 +43,17 @@ import TritCore
 /// - Complexity: O(instructions × units + waits × units) for the clocks, and O(log segments) per
 ///   range access, where segments ≤ 2 × writes + 1. Read-after-write visits each written segment
 ///   at most once per reading unit (a segment already seen to be ordered before an earlier
-///   instruction of the reading unit is ordered before its later ones, and is skipped, for the
-///   first 64 units); write-after-read also visits every segment a read overlaps.
+///   instruction of the reading unit is ordered before its later ones, and is skipped; hence at
+///   most `maximumUnits` units); write-after-read also visits every segment a read overlaps.
+///   Memory: the clocks of tokens still awaited, at most `maximumClockEntries`.
 public enum HazardCheck {
+    /// Most units a checked program may have: checked SRAM ranges are marked per reading unit in
+    /// one 64-bit word, which keeps the check linear (`IntervalMap.forEachUnmarked`).
+    public static let maximumUnits = 64
+    /// Most clock entries (units × tokens signalled and still awaited) held at once: 2^26 Int32,
+    /// 256 MiB. The compiler's programs hold a few thousand.
+    public static let maximumClockEntries = 1 << 26
+
     /// Which hazards to look for.
     public struct Hazards: OptionSet, Sendable {
         public let rawValue: Int
@@ -183,6 +191,11 @@ public enum HazardCheck {
                 throw InputError(source: source, location: "instructions", expected: "at most \(Int32.max) instructions",
                                  found: "\(program.instructions.count)")
             }
+            guard program.units.count <= HazardCheck.maximumUnits else {
+                throw InputError(source: source, location: "units",
+                                 expected: "at most \(HazardCheck.maximumUnits) units for the hazard check (it marks checked SRAM ranges per unit in 64 bits, which keeps it linear)",
+                                 found: "\(program.units.count) units")
+            }
             self.program = program
             self.hazards = hazards
             self.source = source
@@ -272,6 +285,11 @@ public enum HazardCheck {
                     if let reused = freeSnapshots.popLast() {
                         slot = Int(reused)
                     } else {
+                        guard snapshots.count + unitCount <= HazardCheck.maximumClockEntries else {
+                            throw InputError(source: source, location: location(index),
+                                             expected: "at most \(HazardCheck.maximumClockEntries / max(unitCount, 1)) signalled tokens still awaited at once (the hazard check keeps one clock per such token)",
+                                             found: "more")
+                        }
                         slot = snapshots.count / max(unitCount, 1)
                         snapshots.append(contentsOf: repeatElement(0, count: unitCount))
                     }
@@ -320,11 +338,7 @@ public enum HazardCheck {
             }
             // A segment already seen ordered before an earlier instruction of this unit is ordered
             // before this one too (a unit's start clocks only grow): skip it.
-            if unit < 64 {
-                writers.forEachUnmarked(in: bytes, bit: unit) { ordered($0, $1) }
-            } else {
-                writers.forEach(in: bytes) { ordered($0, $1) }
-            }
+            writers.forEachUnmarked(in: bytes, bit: unit) { ordered($0, $1) }
             if let failure {
                 found.append(violation(failure.writer < 0 ? .uninitialised : .readAfterWrite, read, index: index, at: failure.address,
                                        writer: failure.writer))

@@ -70,4 +70,21 @@ final class RunCommandTests: XCTestCase {
         // Same input, same bytes.
         XCTAssertEqual(ToolRun(arguments).stdout, run.stdout)
     }
+
+    /// An adversary's finding: the report folder is replaced as a whole, so a run refuses (before
+    /// simulating) to replace one that holds anything but its own three files.
+    func testARunNeverDeletesOtherFilesInItsReportFolder() throws {
+        let scratch = try RepositoryPaths.temporaryFolder("tritsim-keep")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let arguments = ["run", "--prompt-tokens", "16", "--generate-tokens", "2", "--out", scratch.path, "--configs", RepositoryPaths.configs.path]
+        XCTAssertEqual(ToolRun(arguments).status, 0)
+        let folder = scratch.appendingPathComponent("bitnet-b1.58-2B-4T__edge-lpddr5x__h200-sxm")
+        XCTAssertEqual(ToolRun(arguments).status, 0, "a folder holding only the report is replaced")
+        try "my notes".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let refused = ToolRun(arguments)
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.stderrLines.count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("also 'notes.txt'"), refused.stderr)
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("notes.txt"), encoding: .utf8), "my notes")
+    }
 }

@@ -155,5 +155,34 @@ final class SystemRunTests: XCTestCase {
         XCTAssertEqual(tp.status, 0, tp.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("t.chip0.tbin").path))
         XCTAssertTrue(tp.stdout.contains("chips 0–7"), tp.stdout)
+
+        // An adversary's finding: a system's programs are written as one set. With one target a
+        // folder, nothing is written and the existing files keep their contents.
+        let blocked = scratch.appendingPathComponent("b")
+        try FileManager.default.createDirectory(at: blocked, withIntermediateDirectories: true)
+        try "OLD".write(to: blocked.appendingPathComponent("p.chip0.tasm"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: blocked.appendingPathComponent("p.chip2.tasm"), withIntermediateDirectories: false)
+        let refused = tool(["compile", "--model", "2b4t", "--system", "edge-lpddr5x-pp4", "--phase", "decode", "--context", "32",
+                            "-o", blocked.appendingPathComponent("p.tasm").path])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.stderrLines.count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("p.chip2.tasm"), refused.stderr)
+        XCTAssertEqual(try String(contentsOf: blocked.appendingPathComponent("p.chip0.tasm"), encoding: .utf8), "OLD")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: blocked.path).sorted(), ["p.chip0.tasm", "p.chip2.tasm"])
+    }
+
+    /// An adversary's finding: `inspect --chip` checks the program against the chip first, so it
+    /// gives no bounds for a program the chip cannot run (here one with link instructions).
+    func testInspectRefusesAProgramTheChipCannotRun() throws {
+        let output = scratch.appendingPathComponent("p.tasm")
+        XCTAssertEqual(tool(["compile", "--model", "2b4t", "--system", "edge-lpddr5x-pp4", "--phase", "decode", "--context", "32",
+                             "-o", output.path]).status, 0)
+        let program = scratch.appendingPathComponent("p.chip1.tasm").path
+        let lone = tool(["inspect", program, "--chip", "edge"])
+        XCTAssertEqual(lone.status, 1)
+        XCTAssertEqual(lone.stdout, "")
+        XCTAssertEqual(lone.stderrLines.count, 1, lone.stderr)
+        XCTAssertTrue(lone.stderr.contains("link"), lone.stderr)
+        XCTAssertEqual(tool(["inspect", program]).status, 0, "without a chip there is nothing to check against")
     }
 }

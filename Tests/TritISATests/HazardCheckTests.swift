@@ -155,23 +155,36 @@ import TritISA
         #expect(try HazardCheck.violations(in: program, hazards: .readAfterWrite, source: "h.tasm", limit: 2).count == 2)
     }
 
-    /// Units beyond the 64 that the skip marks cover are checked segment by segment.
+    /// The last unit the skip marks cover (unit 63) is checked like the first.
     @Test func programsWithManyUnits() throws {
-        let units = (0 ..< 70).map { UnitDescriptor(kind: $0 == 0 ? .dma : .attention, name: "u\($0)") }
+        let units = (0 ..< HazardCheck.maximumUnits).map { UnitDescriptor(kind: $0 == 0 ? .dma : .attention, name: "u\($0)") }
         var builder = ProgramBuilder(units: units, tags: ["t"])
         let loaded = builder.emit(.dmaLoad(stream: .activations, dram: DRAMRange(base: 0, bytes: 64), sram: SRAMRange(base: 0, bytes: 64)),
                                   on: 0, tag: 0, waits: []) ?? -1
         builder.emit(.matrix(kind: .scores, macs: 1, input: SRAMRange(base: 0, bytes: 64), output: SRAMRange(base: 100, bytes: 8)),
-                     on: 69, tag: 0, waits: [loaded])
+                     on: 63, tag: 0, waits: [loaded])
         builder.emit(.dmaLoad(stream: .activations, dram: DRAMRange(base: 0, bytes: 8), sram: SRAMRange(base: 8, bytes: 8)),
                      on: 0, tag: 0, waits: [])
         builder.emit(.matrix(kind: .scores, macs: 1, input: SRAMRange(base: 0, bytes: 64), output: SRAMRange(base: 100, bytes: 8)),
-                     on: 69, tag: 0, waits: [])
+                     on: 63, tag: 0, waits: [])
         let found = try HazardCheck.violations(in: builder.build(), hazards: .readAfterWrite, source: "p", limit: 10)
-        #expect(found.map(\.location) == ["instruction 3 (0-based, on u69)"])
+        #expect(found.map(\.location) == ["instruction 3 (0-based, on u63)"])
     }
 
-    /// `ProgramCheck` applies read-after-write as rule 9, after rules 1–8 hold for every instruction.
+    /// An adversary's finding: with more than 64 units the check lost its per-unit marks and went
+    /// quadratic; such programs are now refused up front.
+    @Test func moreUnitsThanTheMarksHoldAreRefused() throws {
+        let units = (0 ..< HazardCheck.maximumUnits + 1).map { UnitDescriptor(kind: .ternaryArray, name: "a\($0)") }
+        let program = ProgramBuilder(units: units, tags: ["t"]).build()
+        #expect(throws: InputError(source: "p", location: "units",
+                                   expected: "at most 64 units for the hazard check (it marks checked SRAM ranges per unit in 64 bits, which keeps it linear)",
+                                   found: "65 units")) {
+            try HazardCheck.check(program, source: "p")
+        }
+        try HazardCheck.check(ProgramBuilder(units: Array(units.dropLast()), tags: ["t"]).build(), source: "p")
+    }
+
+    /// `ProgramCheck` applies read-after-write as rule 9 when asked, after rules 1–8 hold for every instruction.
     @Test func programCheckAppliesReadAfterWriteWhenAskedAfterTheOtherRules() throws {
         let limits = ProgramCheck.Limits(sramBytes: 1 << 20, dramBytes: 1 << 30, arrays: 2, arrayRows: 16, arrayColumns: 16,
                                          bitsPerWeight: BitsPerWeight(numerator: 2, denominator: 1))

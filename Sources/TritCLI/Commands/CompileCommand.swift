@@ -1,4 +1,5 @@
 import Foundation
+import TritCore
 import TritChip
 import TritCompiler
 import TritModel
@@ -67,6 +68,14 @@ struct CompileCommand: Subcommand {
     func run(in context: CommandContext) throws {
         let configs = try context.configs(configsFolder)
         let modelConfig = try ConfigCatalogs(configs).models.load(model)
+        // Name the option, not the graph's parameter, when the step is longer than the model allows.
+        let positions = phase == "prefill" ? tokens : self.context + 1
+        guard positions <= modelConfig.maxPositionEmbeddings else {
+            throw InputError(source: "command line", location: phase == "prefill" ? "--tokens" : "--context",
+                             expected: phase == "prefill" ? "at most \(modelConfig.maxPositionEmbeddings) (max_position_embeddings of \(modelConfig.name))"
+                                 : "at most \(modelConfig.maxPositionEmbeddings - 1) (max_position_embeddings of \(modelConfig.name), less the new token)",
+                             found: "\(phase == "prefill" ? tokens : self.context)")
+        }
         let graph = phase == "prefill"
             ? try Graph.prefill(modelConfig, tokens: tokens)
             : try Graph.decode(modelConfig, batch: batch, context: self.context)
@@ -98,6 +107,7 @@ struct CompileCommand: Subcommand {
         let stem = (output as NSString).deletingPathExtension, ext = (output as NSString).pathExtension
         var out = "compiled \(model.name) \(phase) for \(system.config.name) (\(system.chips) × \(system.chip.config.name), "
             + "\(system.config.partitioning.description)): \(groups.count) distinct chip program(s)\n"
+        var files: [(data: Data, url: URL)] = []
         for (group, program) in compiled {
             let first = partition.stages[group[0]].chips.lowerBound
             let file = "\(stem).chip\(first).\(ext)"
@@ -105,10 +115,14 @@ struct CompileCommand: Subcommand {
             let chips = (list.contains("–") || list.contains(",") ? "chips " : "chip ") + list
             let description = SystemRunner.programDescription(group, partition: partition)
             let path = URL(fileURLWithPath: file, relativeTo: context.currentDirectory).path
-            try ProgramFile.write(program.program, to: path, option: "--output",
-                                  comment: "compiled by tritsim \(CommandLineTool.version): model \(model.name), system \(system.config.name), \(chips) (\(description)), \(phase)")
-            out += "wrote \(file): \(chips) (\(description)), \(program.program.instructions.count) instructions\n"
+            files.append((try ProgramFile.encoded(program.program, path: path, option: "--output",
+                                                  comment: "compiled by tritsim \(CommandLineTool.version): model \(model.name), system \(system.config.name), \(chips) (\(description)), \(phase)"),
+                          URL(fileURLWithPath: path)))
+            out += "wrote \(file): \(chips) (\(description)), \(program.program.instructions.count) instructions"
+                + (program.plan.microBatches > 1 ? ", \(program.plan.microBatches) pipelined micro-batches per chunk" : "") + "\n"
         }
+        // All files or none: a target that cannot be written leaves every other one untouched.
+        try AtomicFile.writeSet(files)
         context.stdout(out)
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import TritChip
+import TritCompiler
 import TritCore
+import TritISA
 import TritReport
 import TritWeights
 
@@ -9,7 +11,8 @@ struct InspectCommand: Subcommand {
     static let name = "inspect"
     static let abstract = "Show a saved program's instruction counts per opcode, SRAM high-water mark and bytes per DMA stream, "
         + "or a model file's tensors and the model it describes."
-    static let discussion = "With --chip, also the program's lower bounds on that chip: its off-chip bytes at the achievable "
+    static let discussion = "With --chip (or --system), the program is first checked against that chip as 'sim' checks it, "
+        + "then its lower bounds on that chip are printed: its off-chip bytes at the achievable "
         + "bandwidth, its ternary MACs at the arrays' peak, its tiles spread over the arrays, and the MACs followed by the "
         + "full-precision weight stream (a prefill's LM head cannot start before its last layer).\n\n"
         + "A model file (.gguf, .safetensors, model.safetensors.index.json, or a file starting with a GGUF or safetensors "
@@ -67,11 +70,15 @@ struct InspectCommand: Subcommand {
             let configs = try context.configs(configsFolder)
             let catalogs = ConfigCatalogs(configs)
             let resolved = try system.map { try catalogs.systems.load($0).chip } ?? catalogs.chips.load(chip ?? "")
+            // Bounds only mean something for a program the chip can run (rules 1–8 of `sim`).
+            try ProgramCheck.check(loaded, limits: Compiler.checkLimits(for: resolved), source: path)
             let bounds = inspection.bounds(on: resolved)
             out += "lower bounds on \(resolved.config.name): memory \(Units.seconds(bounds.memorySeconds)) "
                 + "(off-chip bytes / achievable bandwidth), compute \(Units.seconds(bounds.computeSeconds)) (ternary MACs / array peak), "
                 + "arrays \(Units.seconds(bounds.arraySeconds)) (tile loads + tokens + adder depth, spread over all arrays), "
-                + "serial \(Units.seconds(bounds.serialSeconds)) (compute, then the full-precision weight stream: a prefill's LM head follows its last layer)\n"
+                + "serial \(Units.seconds(bounds.serialSeconds)) (compute, then the full-precision weight stream a weight buffer cannot prefetch: a prefill's LM head follows its last layer), "
+                + "attention \(Units.seconds(bounds.attentionSeconds)) (fp16 MACs / attention peak)"
+                + (resolved.link != nil ? ", link \(Units.seconds(bounds.linkSeconds)) (bytes sent / link bandwidth)" : "") + "\n"
         }
         context.stdout(out)
     }

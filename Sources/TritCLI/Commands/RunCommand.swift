@@ -49,6 +49,7 @@ struct RunCommand: Subcommand {
         let report = try RunPipeline.execute(options, configs: configs) { folderName in
             try AtomicFile.prepareFolder(outputRoot)
             try AtomicFile.checkName(outputRoot.appendingPathComponent(folderName))
+            try AtomicFile.checkReplaceable(outputRoot.appendingPathComponent(folderName), holding: ComparisonReport.fileNames)
         }
 
         let written = try report.write(to: outputRoot.appendingPathComponent(report.folderName, isDirectory: true))

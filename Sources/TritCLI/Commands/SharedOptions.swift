@@ -4,7 +4,7 @@ enum SharedOptions {
     /// `--configs DIR`.
     static let configs = OptionSpec(name: "configs", kind: .value(valueName: "DIR"), unit: "folder", defaultValue: nil,
                                     defaultDescription: "$TRITSIM_CONFIGS, else a Configs/ folder found above the current directory or the executable",
-                                    help: "Folder holding models/, chips/, gpus/ and technology/.")
+                                    help: "Folder holding models/, chips/, gpus/, technology/ (and systems/ for --system).")
 
     /// `--chip NAME|PATH` with the default preset.
     static let chip = OptionSpec(name: "chip", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "edge-lpddr5x",

@@ -174,7 +174,8 @@ public enum RunPipeline {
             "Per layer category: totals over the whole phase (all steps, all sequences). Chip time is that of the category's busiest resource (the off-chip channel, or one unit of a kind); categories overlap in time, so they do not add up to the latency. KV-cache reads count as attention on both sides; kv_cache is the append.",
         ]
         if prefillChunks > 1 {
-            notes.append("Chip prefill ran in \(prefillChunks) chunks of up to \(chunkTokens) tokens (the activation buffer holds \(chunkTokens) positions); the weights are streamed once per chunk.")
+            notes.append("Chip prefill ran in \(prefillChunks) chunks of up to \(chunkTokens) tokens (the activation buffer holds \(chunkTokens) positions)"
+                + (chip.config.hasOffChipMemory ? "; the weights are streamed once per chunk." : "; the resident weights are read once per chunk."))
         }
         return notes
     }

@@ -57,12 +57,16 @@ enum ProgramFile {
     /// Writes a program atomically in the format its extension names; `.tasm` files start with
     /// `comment` as `;` lines (what the program was compiled for), which the assembler skips.
     static func write(_ program: Program, to path: String, option: String, comment: String = "") throws {
-        let url = URL(fileURLWithPath: path)
+        try AtomicFile.write(try encoded(program, path: path, option: option, comment: comment), to: URL(fileURLWithPath: path))
+    }
+
+    /// The bytes `write` would write: `.tasm` text with `comment` lines, or `.tbin` binary.
+    static func encoded(_ program: Program, path: String, option: String, comment: String = "") throws -> Data {
         switch try format(of: path, option: option) {
         case .assembly:
             let header = comment.isEmpty ? "" : comment.split(separator: "\n").map { "; \($0)\n" }.joined()
-            try AtomicFile.write(header + program.assembly(), to: url)
-        case .binary: try AtomicFile.write(Data(program.binary()), to: url)
+            return Data((header + program.assembly()).utf8)
+        case .binary: return Data(program.binary())
         }
     }
 }

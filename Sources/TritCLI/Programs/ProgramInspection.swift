@@ -16,6 +16,8 @@ struct ProgramInspection {
     var tiles: [(weightBytes: Int64, tokens: Int64)]
     /// Total off-chip bytes.
     var dramBytes: Int64
+    /// Full-precision MACs of all matrix instructions (attention and the LM head).
+    var matrixMACs: Int64 = 0
     /// Link instructions (multi-chip programs).
     var linkInstructions = 0
     /// Bytes the chip sends over its links (`LinkKind.linkBytes`).
@@ -41,6 +43,7 @@ struct ProgramInspection {
         var tiles: [(weightBytes: Int64, tokens: Int64)] = []
         var links = 0
         var sent: Int64 = 0, received: Int64 = 0
+        var matrix: Int64 = 0
         for instruction in program.instructions {
             let operation = instruction.operation
             counts[operation.mnemonic, default: 0] += 1
@@ -53,6 +56,8 @@ struct ProgramInspection {
                 let (tileMACs, macsOverflow) = area.multipliedReportingOverflow(by: Int64(tokens))
                 macs = try add(macs, areaOverflow || macsOverflow ? Int64.max : tileMACs)
                 tiles.append((weights.bytes, Int64(tokens)))
+            case let .matrix(_, matrixMACs, _, _):
+                matrix = try add(matrix, max(matrixMACs, 0))
             case let .link(kind, chips, data):
                 // Bounded so that the formula's product cannot overflow on an unchecked program.
                 let bytes = kind.linkBytes(chips: min(max(Int64(chips), 1), Int64(1) << 20), bytes: min(max(data.bytes, 0), Int64(1) << 40))
@@ -69,6 +74,7 @@ struct ProgramInspection {
         dramBytes = try streamBytes.reduce(0) { try add($0, $1) }
         ternaryMACs = macs
         self.tiles = tiles
+        matrixMACs = matrix
         linkInstructions = links
         linkBytesSent = sent
         linkBytesReceived = received
@@ -80,11 +86,14 @@ struct ProgramInspection {
     /// - arrays: every tile's time on an array (the array timing equation: tile load + tokens +
     ///   adder depth; with shadow weight registers max(load, tokens), as loads overlap the
     ///   previous tile) spread evenly over all arrays;
-    /// - serial: compute, then the full-precision weight stream at the achievable bandwidth. The
-    ///   LM head needs the last layer's output and the embedding rows precede the first layer,
-    ///   so for a prefill neither overlaps the arrays (the norm weights in the stream can, but
-    ///   they are under 0.1% of it for the shipped models).
-    func bounds(on chip: ResolvedChip) -> (memorySeconds: Double, computeSeconds: Double, arraySeconds: Double, serialSeconds: Double) {
+    /// - serial: compute, then the full-precision weight stream at the achievable bandwidth, less
+    ///   the weight buffer's worth that DMA can prefetch while the arrays work. The LM head needs
+    ///   the last layer's output and the embedding rows precede the first layer, so for a
+    ///   prefill the rest cannot overlap the arrays.
+    /// - attention: the full-precision MACs at the attention unit's peak;
+    /// - link: the bytes sent over the chip's link at its bandwidth (0 without a link).
+    func bounds(on chip: ResolvedChip) -> (memorySeconds: Double, computeSeconds: Double, arraySeconds: Double, serialSeconds: Double,
+                                           attentionSeconds: Double, linkSeconds: Double) {
         let achievable = chip.config.offChipMemory.peakBandwidthBytesPerSecond * chip.config.offChipMemory.efficiency
         let memory = chip.config.hasOffChipMemory ? Double(dramBytes) / achievable : 0
         let compute = Double(ternaryMACs) / (Double(chip.peakTernaryMACsPerCycle) * chip.config.clockHz)
@@ -97,7 +106,11 @@ struct ProgramInspection {
         }
         let array = Double(tileCycles) / Double(chip.config.ternaryArray.count) / chip.config.clockHz
         let fullPrecision = dramBytesByStream.first { $0.stream == DMAStream.fullPrecisionWeights.name }?.bytes ?? 0
-        let serial = compute + (chip.config.hasOffChipMemory ? Double(fullPrecision) / achievable : 0)
-        return (memory, compute, array, serial)
+        // At most a weight buffer's worth of the stream can be prefetched while the arrays work.
+        let unprefetchable = max(0, fullPrecision - chip.config.sram.weightBufferBytes)
+        let serial = compute + (chip.config.hasOffChipMemory ? Double(unprefetchable) / achievable : 0)
+        let attention = Double(matrixMACs) / (Double(chip.config.attentionUnit.macsPerCycle) * chip.config.clockHz)
+        let link = chip.link.map { Double(linkBytesSent) / $0.bandwidthBytesPerSecond } ?? 0
+        return (memory, compute, array, serial, attention, link)
     }
 }
