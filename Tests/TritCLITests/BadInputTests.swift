@@ -169,20 +169,28 @@ final class BadInputTests: XCTestCase {
         assertInputError(run(["--chip", url.path, "--prompt-tokens", "16", "--generate-tokens", "1"]), mentions: ["cycle"])
     }
 
-    /// The report folder is replaced as one set: whatever stood in it before (here a stray folder
-    /// named like an output file) is gone, and exactly the three new files are there.
+    /// The report folder is replaced as one set. Something else standing in it (here a folder named
+    /// like an output file) is never deleted: the run is refused, naming it. Once it is gone, the
+    /// folder holds exactly the three new files and partial folders of interrupted runs are removed.
     func testReportFolderIsReplacedAsOneSet() throws {
         let out = scratch.appendingPathComponent("out")
         let folder = out.appendingPathComponent("bitnet-b1.58-2B-4T__edge-lpddr5x__h200-sxm")
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("summary.json"), withIntermediateDirectories: true)
+        let stray = folder.appendingPathComponent("summary.json")
+        try FileManager.default.createDirectory(at: stray, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: out.appendingPathComponent(".bitnet-b1.58-2B-4T__edge-lpddr5x__h200-sxm.partial-1"),
                                                 withIntermediateDirectories: true)
+        let refused = run(["--generate-tokens", "1"])
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertEqual(refused.stderrLines.count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("also 'summary.json'"), refused.stderr)
+        var isFolder: ObjCBool = false
+        XCTAssertTrue(FileManager.default.fileExists(atPath: stray.path, isDirectory: &isFolder) && isFolder.boolValue, "left as it was")
+        try FileManager.default.removeItem(at: stray)
         let result = run(["--generate-tokens", "1"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
                        ["layers.csv", "report.md", "summary.json"])
-        var isFolder: ObjCBool = false
-        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("summary.json").path, isDirectory: &isFolder))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: stray.path, isDirectory: &isFolder))
         XCTAssertFalse(isFolder.boolValue)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [folder.lastPathComponent],
                        "partial folders of interrupted runs are cleaned up")
