@@ -25,6 +25,9 @@ let package = Package(
         .target(name: "TritSim", dependencies: ["TritISA", "TritChip"], exclude: ["README.md"]),
         // The FP16 GPU baseline: per-kernel time and energy for the same graph.
         .target(name: "GPUBaseline", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
+        // Model files: safetensors (single or sharded) and GGUF v3 readers, and the model a file
+        // describes. Knows no hardware.
+        .target(name: "TritWeights", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
         // The plain reference forward pass of BitNet b1.58 (fp32 + int8 × ternary with int32 sums)
         // that the chip's functional execution is checked against. Knows no hardware.
         .target(name: "TritReference", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
@@ -32,13 +35,14 @@ let package = Package(
         .target(name: "TritReport", dependencies: ["TritCore"], exclude: ["README.md"]),
         // The command line: parse arguments, call the libraries, print, exit codes.
         .target(name: "TritCLI", dependencies: [
-            "TritCore", "TritModel", "TritISA", "TritChip", "TritCompiler", "TritSim", "GPUBaseline", "TritReport",
+            "TritCore", "TritModel", "TritISA", "TritChip", "TritCompiler", "TritSim", "GPUBaseline", "TritReport", "TritWeights",
         ], exclude: ["README.md"]),
         .executableTarget(name: "tritsim", dependencies: ["TritCLI"]),
 
         .target(name: "TritTestSupport", path: "Tests/TritTestSupport"),
         .testTarget(name: "TritCoreTests", dependencies: ["TritCore", "TritTestSupport"]),
         .testTarget(name: "TritModelTests", dependencies: ["TritModel", "TritTestSupport"]),
+        .testTarget(name: "TritWeightsTests", dependencies: ["TritWeights", "TritModel", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritChipTests", dependencies: ["TritChip", "TritTestSupport"]),
         .testTarget(name: "TritCompilerTests", dependencies: [
             "TritCompiler", "TritModel", "TritChip", "TritISA", "TritTestSupport",

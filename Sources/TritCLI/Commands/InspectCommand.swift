@@ -1,21 +1,27 @@
 import Foundation
 import TritChip
 import TritCompiler
+import TritCore
 import TritISA
 import TritReport
+import TritWeights
 
 /// `tritsim inspect`: what a saved program contains, without simulating it.
 struct InspectCommand: Subcommand {
     static let name = "inspect"
-    static let abstract = "Show a saved program's instruction counts per opcode, SRAM high-water mark and bytes per DMA stream."
+    static let abstract = "Show a saved program's instruction counts per opcode, SRAM high-water mark and bytes per DMA stream, "
+        + "or a model file's tensors and the model it describes."
     static let discussion = "With --chip (or --system), the program is first checked against that chip as 'sim' checks it, "
         + "then its lower bounds on that chip are printed: its off-chip bytes at the achievable "
         + "bandwidth, its ternary MACs at the arrays' peak, its tiles spread over the arrays, and the MACs followed by the "
-        + "full-precision weight stream (a prefill's LM head cannot start before its last layer)."
+        + "full-precision weight stream (a prefill's LM head cannot start before its last layer).\n\n"
+        + "A model file (.gguf, .safetensors, model.safetensors.index.json, or a file starting with a GGUF or safetensors "
+        + "header) is listed instead: each tensor's name, stored type, shape (GGUF {ne0, ne1} innermost first, safetensors "
+        + "[d0, d1] outermost first), elements and bytes; totals per type; and the model it describes."
 
     static let options: [OptionSpec] = [
         OptionSpec(name: "program", kind: .positional(valueName: "PROGRAM"), unit: nil, defaultValue: nil, defaultDescription: nil,
-                   help: "The program file (.tasm or .tbin)."),
+                   help: "The program file (.tasm or .tbin), or a model file (.gguf, .safetensors, model.safetensors.index.json)."),
         OptionSpec(name: "chip", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: nil, defaultDescription: "none",
                    help: "Also print the program's memory and compute lower bounds on this chip."),
         OptionSpec(name: "system", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: nil, defaultDescription: "none",
@@ -29,7 +35,7 @@ struct InspectCommand: Subcommand {
     let configsFolder: String?
 
     init(parsing arguments: ParsedArguments) throws {
-        program = try arguments.nonEmptyString("program", expected: "a .tasm or .tbin path")
+        program = try arguments.nonEmptyString("program", expected: "a .tasm, .tbin, .gguf or .safetensors path")
         chip = arguments.values["chip"] != nil ? try arguments.nonEmptyString("chip", expected: "a chip name or a path") : nil
         system = try arguments.system()
         configsFolder = try arguments.configsFolder()
@@ -37,6 +43,14 @@ struct InspectCommand: Subcommand {
 
     func run(in context: CommandContext) throws {
         let path = URL(fileURLWithPath: program, relativeTo: context.currentDirectory).path
+        if !ProgramFile.hasProgramExtension(path) {
+            guard WeightFile.recognizes(path) else {
+                throw InputError(source: "command line", location: "PROGRAM",
+                                 expected: "a program (.tasm, .tbin) or a model file (.gguf, .safetensors, model.safetensors.index.json)",
+                                 found: "\"\(program)\"")
+            }
+            return try inspectModelFile(path, in: context)
+        }
         let loaded = try ProgramFile.read(path, option: "PROGRAM")
         let inspection = try ProgramInspection(loaded, source: path)
         var out = "\(program): \(loaded.instructions.count) instructions on \(loaded.units.count) units, "

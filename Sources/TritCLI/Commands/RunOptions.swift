@@ -4,8 +4,9 @@ import TritModel
 /// Defaults live only in `RunCommand.options` (the option table that also generates `--help`);
 /// `parse(_:)` fills absent options from there.
 public struct RunOptions: Sendable, Equatable {
-    /// `--model`: a model name in `Configs/models/` (file stem, or a unique part of one) or a path
-    /// to a Hugging Face `config.json`.
+    /// `--model`: a model name in `Configs/models/` (file stem, or a unique part of one), a path
+    /// to a Hugging Face `config.json`, or a path to a model file (`.gguf`, `.safetensors`,
+    /// `model.safetensors.index.json`) whose architecture is read from the file (`ModelSource`).
     public var model: String
     /// `--chip`: a chip name in `Configs/chips/` or a path to a chip config.
     public var chip: String

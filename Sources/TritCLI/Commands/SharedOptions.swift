@@ -18,7 +18,9 @@ enum SharedOptions {
     /// `--model NAME|PATH` with the default model.
     static let model = OptionSpec(name: "model", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "bitnet-b1.58-2B-4T",
                                   defaultDescription: nil,
-                                  help: "Model: a name in Configs/models/ (file stem, or a unique part of one) or a path to a config.json.")
+                                  help: "Model: a name in Configs/models/ (file stem, or a unique part of one), a path to a config.json, or a path to a "
+                                      + "model file (.gguf, .safetensors with its config.json beside it, or model.safetensors.index.json) whose "
+                                      + "architecture is read from the file.")
 }
 
 extension ParsedArguments {

@@ -10,6 +10,11 @@ enum ProgramFile {
         case binary
     }
 
+    /// Whether a path ends in `.tasm` or `.tbin` (any case).
+    static func hasProgramExtension(_ path: String) -> Bool {
+        ["tasm", "tbin"].contains(URL(fileURLWithPath: path).pathExtension.lowercased())
+    }
+
     /// The format a path's extension names.
     /// - Throws: `InputError` for any other extension.
     static func format(of path: String, option: String) throws -> Format {
