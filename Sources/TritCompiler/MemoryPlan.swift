@@ -206,6 +206,8 @@ public struct MemoryPlan: Equatable, Sendable {
     /// graph order, across layers), their packed weights fit the weight ring
     /// (`slots` × `chunkBytes`) less two chunks: one for the unused tail when the ring wraps and
     /// one so that DMA can prefetch the next stage.
+    /// A configured count larger than the chunk's positions is lowered to one micro-batch per
+    /// position.
     /// - Throws: `InputError` naming `compiler.prefillMicroBatches` when the configured count
     ///   does not fit.
     static func chooseMicroBatches(_ graph: Graph, chip: ResolvedChip, precision: Precision, chunkTokens: Int,
@@ -213,7 +215,8 @@ public struct MemoryPlan: Equatable, Sendable {
         let c = chip.config
         let candidates: [Int]
         if let configured = c.prefillMicroBatches {
-            candidates = [configured]
+            // At most one micro-batch per position: a short prompt gets fewer.
+            candidates = [min(configured, chunkTokens)]
         } else if c.ternaryArray.shadowWeightRegisters {
             candidates = candidateMicroBatches
         } else {
@@ -244,7 +247,7 @@ public struct MemoryPlan: Equatable, Sendable {
             if c.prefillMicroBatches != nil {
                 throw InputError(source: c.errorSource, location: "compiler.prefillMicroBatches",
                                  expected: "a count whose \(count) consecutive pipeline stages' weights fit the weight buffer less two chunks (at most \(max(room, 0)) bytes)",
-                                 found: "\(count) (needs \(widest) bytes)")
+                                 found: "\(c.prefillMicroBatches ?? count)\(count != c.prefillMicroBatches ? " (\(count) for a chunk of \(chunkTokens) positions)" : "") (needs \(widest) bytes)")
             }
         }
         return nil

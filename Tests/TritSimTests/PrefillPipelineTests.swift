@@ -86,6 +86,10 @@ import TritSim
             #expect(error.location == "compiler.prefillMicroBatches")
             #expect(error.description.contains("needs"))
         }
+        // A reviewer's finding: more micro-batches than a short prompt's positions were silently
+        // dropped; they become one per position.
+        let short = try Graph.prefill(try Harness.model("bitnet-b1.58-2B-4T"), tokens: 3)
+        #expect(try Compiler(chip: chip.with { $0.prefillMicroBatches = 4 }).plan(short).microBatches == 3)
         let decode = try Graph.decode(try Harness.model("bitnet-b1.58-2B-4T"), batch: 4, context: 64)
         #expect(try Compiler(chip: chip.with { $0.prefillMicroBatches = 4 }).plan(decode).microBatches == 1)
     }

@@ -179,6 +179,9 @@ final class ModelDescriptionTests: XCTestCase {
                        "\(config.path): hidden_act: expected one of relu2, silu, found \"gelu\"")
         XCTAssertEqual(try withConfig("\"vocab_size\": 64", by: "\"vocab_size\": 60"),
                        "\(model.path): tensor \"model.embed_tokens.weight\" shape: expected [60, 32] (vocab_size × hidden_size, from \(config.path)), found [64, 32]")
+        // A reviewer's finding: a config that says the head is separate needs an lm_head tensor.
+        XCTAssertEqual(try withConfig("\"tie_word_embeddings\": true", by: "\"tie_word_embeddings\": false"),
+                       "\(model.path): tensor \"lm_head.weight\": expected an LM head tensor (tie_word_embeddings is false in \(config.path)), found none")
         // Tensors decide tying and sub-norms: an lm_head makes the head separate.
         var writer = try WeightFixtures.tinySafetensors()
         try writer.add("lm_head.weight", dtype: .bf16, shape: [64, 32], data: [UInt8](repeating: 0, count: 64 * 32 * 2))

@@ -76,7 +76,12 @@ extension ModelConfig {
             try expect(prefix + "mlp.up_proj.weight", [f, h], "intermediate_size × hidden_size")
             try expect(prefix + "mlp.down_proj.weight", [h, f], "hidden_size × intermediate_size")
         }
-        config.tieWordEmbeddings = checkpoint.entry("lm_head.weight") == nil
+        let hasHead = checkpoint.entry("lm_head.weight") != nil
+        guard hasHead || config.tieWordEmbeddings else {
+            throw InputError(source: source, location: "tensor \"lm_head.weight\"",
+                             expected: "an LM head tensor (tie_word_embeddings is false in \(configPath))", found: "none")
+        }
+        config.tieWordEmbeddings = !hasHead
         let subNormNames = ["self_attn.attn_sub_norm.weight", "mlp.ffn_sub_norm.weight", "self_attn.inner_attn_ln.weight", "mlp.ffn_layernorm.weight"]
         config.subNorms = subNormNames.contains { checkpoint.entry("model.layers.0." + $0) != nil }
         return config
