@@ -9,7 +9,8 @@ import TritModel
 ///   next chunk while the arrays compute on the last (double buffering when 2 chunks fit; deeper
 ///   prefetch with more).
 /// - Activation buffer: holds the working set of `chunkTokens` token positions: the residual
-///   stream and its normalised copy (fp16), the widest layer output (q, k, v and attention output,
+///   stream (fp16; with a normalised fp16 copy only if some norm is not fused with the
+///   quantisation after it), the widest layer output (q, k, v and attention output,
 ///   or gate and up — only their gated product when the two are fused — fp16) and the widest int8
 ///   BitLinear input. The int32 partial sums live in
 ///   each array's own accumulators, not in this buffer. A step with
