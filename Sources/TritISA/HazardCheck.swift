@@ -18,7 +18,7 @@ import TritCore
 ///
 /// **Accesses.** `dma.load` writes `sram`; `dma.store` reads `sram`; `tile` reads `weights` and
 /// `input` (and `accumulator` when `accumulate`) and writes `accumulator`; `vector` and `matrix`
-/// read `input` and write `output`. Empty ranges touch nothing. SRAM holds nothing when a program
+/// read `input` and `input2` and write `output`. Empty ranges touch nothing. SRAM holds nothing when a program
 /// starts.
 ///
 /// **Hazards**, for every SRAM byte an instruction B touches, with "the last writer" the latest
@@ -71,7 +71,7 @@ public enum HazardCheck {
 
     /// An SRAM operand of an instruction: its name in the assembly and its range.
     struct Operand {
-        enum Name: String { case sram, weights, input, accumulator, output, data }
+        enum Name: String { case sram, weights, input, input2, accumulator, output, data }
         var name: Name
         var range: SRAMRange
         /// The bytes it touches (empty if none); only for ranges inside 0 ..< 2^63.
@@ -104,9 +104,10 @@ public enum HazardCheck {
                 third = Operand(name: .accumulator, range: accumulator)
                 readCount = accumulate ? 3 : 2
                 write = third
-            case let .vector(_, _, _, input, output), let .matrix(_, _, input, output):
+            case let .vector(_, _, _, input, output, input2), let .matrix(_, _, input, output, input2):
                 first = Operand(name: .input, range: input)
-                readCount = 1
+                second = Operand(name: .input2, range: input2)
+                readCount = 2
                 write = Operand(name: .output, range: output)
             case let .link(kind, _, data):
                 // send reads the range; receive writes it; all-reduce reads and sums it in place.

@@ -11,11 +11,14 @@ public enum Operation: Equatable, Sendable {
     case ternaryTile(rows: Int32, columns: Int32, tokens: Int32, weights: SRAMRange, input: SRAMRange,
                      accumulator: SRAMRange, accumulate: Bool)
     /// A vector routine of `operations` elementwise operations and `specialOps` special-function evaluations,
-    /// reading `input` and writing `output`.
-    case vector(kind: VectorKind, operations: Int64, specialOps: Int64, input: SRAMRange, output: SRAMRange)
+    /// reading `input` (and `input2`, a second operand in another buffer; empty when unused) and
+    /// writing `output`.
+    case vector(kind: VectorKind, operations: Int64, specialOps: Int64, input: SRAMRange, output: SRAMRange,
+                input2: SRAMRange = .empty)
     /// A full-precision matrix product of `macs` multiply-accumulates reading `input` (which
-    /// includes any weights or KV block) and writing `output`.
-    case matrix(kind: MatrixKind, macs: Int64, input: SRAMRange, output: SRAMRange)
+    /// includes any weights or KV block) and `input2` (a second operand in another buffer; empty
+    /// when unused), and writing `output`.
+    case matrix(kind: MatrixKind, macs: Int64, input: SRAMRange, output: SRAMRange, input2: SRAMRange = .empty)
     /// A chip-to-chip transfer of the SRAM range `data` among `chips` chips (2 for a send or
     /// receive, the tensor-parallel group for an all-reduce, which sums in place).
     case link(kind: LinkKind, chips: Int32, data: SRAMRange)

@@ -9,6 +9,9 @@ public struct SRAMRange: Equatable, Sendable {
         self.base = base
         self.bytes = bytes
     }
+
+    /// The empty range at address 0: an operand that is not used.
+    public static let empty = SRAMRange(base: 0, bytes: 0)
 }
 
 /// A byte range in off-chip memory.

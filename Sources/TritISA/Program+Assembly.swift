@@ -31,8 +31,8 @@ import TritCore
 /// | `dma.load` | `stream` `dram` `sram` |
 /// | `dma.store` | `stream` `sram` `dram` |
 /// | `tile` | `rows` `columns` `tokens` `weights` `input` `accumulator` `accumulate` |
-/// | `vector.<kind>` | `operations` `special_ops` `input` `output` |
-/// | `matrix.<kind>` | `macs` `input` `output` |
+/// | `vector.<kind>` | `operations` `special_ops` `input` `output`, optional `input2` (absent = empty) |
+/// | `matrix.<kind>` | `macs` `input` `output`, optional `input2` |
 /// | `link.<kind>` | `chips` `data` |
 /// | every instruction | `tag` (required), `wait` (optional), `signal` (optional) |
 ///
@@ -84,11 +84,13 @@ extension Program {
             case let .ternaryTile(rows, columns, tokens, weights, input, accumulator, accumulate):
                 out += " rows=\(rows) columns=\(columns) tokens=\(tokens) weights=\(weights.base)+\(weights.bytes)"
                 out += " input=\(input.base)+\(input.bytes) accumulator=\(accumulator.base)+\(accumulator.bytes) accumulate=\(accumulate)"
-            case let .vector(_, operations, specialOps, input, output):
+            case let .vector(_, operations, specialOps, input, output, input2):
                 out += " operations=\(operations) special_ops=\(specialOps)"
                 out += " input=\(input.base)+\(input.bytes) output=\(output.base)+\(output.bytes)"
-            case let .matrix(_, macs, input, output):
+                if input2 != .empty { out += " input2=\(input2.base)+\(input2.bytes)" }
+            case let .matrix(_, macs, input, output, input2):
                 out += " macs=\(macs) input=\(input.base)+\(input.bytes) output=\(output.base)+\(output.bytes)"
+                if input2 != .empty { out += " input2=\(input2.base)+\(input2.bytes)" }
             case let .link(_, chips, data):
                 out += " chips=\(chips) data=\(data.base)+\(data.bytes)"
             }
@@ -178,8 +180,8 @@ private enum Mnemonic: Sendable {
         case .dmaLoad: return ["stream", "dram", "sram"]
         case .dmaStore: return ["stream", "sram", "dram"]
         case .tile: return ["rows", "columns", "tokens", "weights", "input", "accumulator", "accumulate"]
-        case .vector: return ["operations", "special_ops", "input", "output"]
-        case .matrix: return ["macs", "input", "output"]
+        case .vector: return ["operations", "special_ops", "input", "output", "input2"]
+        case .matrix: return ["macs", "input", "output", "input2"]
         case .link: return ["chips", "data"]
         }
     }
@@ -455,6 +457,12 @@ private struct AssemblyParser {
             return (try integer(Field(start: field.start, end: plusIndex), "a byte address", maximum: Int64.max),
                     try integer(Field(start: plusIndex + 1, end: field.end), "a byte count", maximum: Int64.max))
         }
+        /// An optional range operand; absent is the empty range.
+        func optionalRange(_ key: String) throws -> SRAMRange {
+            guard values[key] != nil else { return .empty }
+            let parsed = try range(key)
+            return SRAMRange(base: parsed.base, bytes: parsed.bytes)
+        }
         func count(_ key: String, maximum: Int64) throws -> Int64 {
             try integer(value(key), "a count for `\(key)`", maximum: maximum)
         }
@@ -494,14 +502,15 @@ private struct AssemblyParser {
                                      accumulator: SRAMRange(base: accumulator.base, bytes: accumulator.bytes), accumulate: accumulate)
         case let .vector(kind):
             let operations = try count("operations", maximum: Int64.max), special = try count("special_ops", maximum: Int64.max)
-            let input = try range("input"), output = try range("output")
+            let input = try range("input"), output = try range("output"), input2 = try optionalRange("input2")
             operation = .vector(kind: kind, operations: operations, specialOps: special,
-                                input: SRAMRange(base: input.base, bytes: input.bytes), output: SRAMRange(base: output.base, bytes: output.bytes))
+                                input: SRAMRange(base: input.base, bytes: input.bytes), output: SRAMRange(base: output.base, bytes: output.bytes),
+                                input2: input2)
         case let .matrix(kind):
             let macs = try count("macs", maximum: Int64.max)
-            let input = try range("input"), output = try range("output")
+            let input = try range("input"), output = try range("output"), input2 = try optionalRange("input2")
             operation = .matrix(kind: kind, macs: macs, input: SRAMRange(base: input.base, bytes: input.bytes),
-                                output: SRAMRange(base: output.base, bytes: output.bytes))
+                                output: SRAMRange(base: output.base, bytes: output.bytes), input2: input2)
         case let .link(kind):
             let chips = try count("chips", maximum: Int64(Int32.max))
             let data = try range("data")

@@ -34,7 +34,8 @@ import TritCore
 ///            tile       rows columns tokens weights.base weights.bytes input.base input.bytes
 ///                       accumulator.base accumulator.bytes
 ///            vector     operations specialOps input.base input.bytes output.base output.bytes
-///            matrix     macs input.base input.bytes output.base output.bytes
+///                       input2.base input2.bytes (0 0 when unused, as in files before input2)
+///            matrix     macs input.base input.bytes output.base output.bytes input2.base input2.bytes
 ///            link       chips data.base data.bytes
 /// Wait tokens, W × i32
 /// End of data: no trailing bytes.
@@ -241,12 +242,12 @@ private struct ByteWriter {
             flags = accumulate ? 1 : 0
             slots = [Int64(rows), Int64(columns), Int64(tokens), weights.base, weights.bytes, input.base, input.bytes,
                      accumulator.base, accumulator.bytes]
-        case let .vector(vectorKind, operations, specialOps, input, output):
+        case let .vector(vectorKind, operations, specialOps, input, output, input2):
             kind = vectorKind.rawValue
-            slots = [operations, specialOps, input.base, input.bytes, output.base, output.bytes]
-        case let .matrix(matrixKind, macs, input, output):
+            slots = [operations, specialOps, input.base, input.bytes, output.base, output.bytes, input2.base, input2.bytes]
+        case let .matrix(matrixKind, macs, input, output, input2):
             kind = matrixKind.rawValue
-            slots = [macs, input.base, input.bytes, output.base, output.bytes]
+            slots = [macs, input.base, input.bytes, output.base, output.bytes, input2.base, input2.bytes]
         case let .link(linkKind, chips, data):
             kind = linkKind.rawValue
             slots = [Int64(chips), data.base, data.bytes]
@@ -353,8 +354,9 @@ private struct ByteReader {
         case .dmaStore: names = ["sram.base", "sram.bytes", "dram.base", "dram.bytes"]
         case .ternaryTile: names = ["rows", "columns", "tokens", "weights.base", "weights.bytes", "input.base", "input.bytes",
                                     "accumulator.base", "accumulator.bytes"]
-        case .vector: names = ["operations", "specialOps", "input.base", "input.bytes", "output.base", "output.bytes"]
-        case .matrix: names = ["macs", "input.base", "input.bytes", "output.base", "output.bytes"]
+        case .vector: names = ["operations", "specialOps", "input.base", "input.bytes", "output.base", "output.bytes",
+                               "input2.base", "input2.bytes"]
+        case .matrix: names = ["macs", "input.base", "input.bytes", "output.base", "output.bytes", "input2.base", "input2.bytes"]
         case .link: names = ["chips", "data.base", "data.bytes"]
         }
         for (slot, value) in slots.enumerated() {
@@ -396,14 +398,15 @@ private struct ByteReader {
                            "kind \(kind)")
             }
             operation = .vector(kind: vectorKind, operations: slots[0], specialOps: slots[1],
-                                input: SRAMRange(base: slots[2], bytes: slots[3]), output: SRAMRange(base: slots[4], bytes: slots[5]))
+                                input: SRAMRange(base: slots[2], bytes: slots[3]), output: SRAMRange(base: slots[4], bytes: slots[5]),
+                                input2: SRAMRange(base: slots[6], bytes: slots[7]))
         case .matrix:
             guard let matrixKind = MatrixKind(rawValue: kind) else {
                 throw fail("a matrix kind (\(MatrixKind.allCases.map { "\($0.rawValue) \($0.name)" }.joined(separator: ", ")))",
                            "kind \(kind)")
             }
             operation = .matrix(kind: matrixKind, macs: slots[0], input: SRAMRange(base: slots[1], bytes: slots[2]),
-                                output: SRAMRange(base: slots[3], bytes: slots[4]))
+                                output: SRAMRange(base: slots[3], bytes: slots[4]), input2: SRAMRange(base: slots[5], bytes: slots[6]))
         case .link:
             guard let linkKind = LinkKind(rawValue: kind) else {
                 throw fail("a link kind (\(LinkKind.allCases.map { "\($0.rawValue) \($0.name)" }.joined(separator: ", ")))",

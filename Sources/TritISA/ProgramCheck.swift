@@ -180,7 +180,7 @@ public enum ProgramCheck {
                                     "weights \(weights.bytes), input \(input.bytes), accumulator \(accumulator.bytes)")
                 }
                 actions[0] = weightsCount * t
-            case let .vector(_, operations, specialOps, _, _):
+            case let .vector(_, operations, specialOps, _, _, _):
                 let most = Limits.maximumOperationsPerByte * max(touched, 1)
                 guard operations >= 0, specialOps >= 0, operations <= most, specialOps <= most else {
                     throw violation("resources: 0...\(most) operations and special operations (\(Limits.maximumOperationsPerByte) per byte touched)",
@@ -188,7 +188,7 @@ public enum ProgramCheck {
                 }
                 actions[2] = operations
                 actions[3] = specialOps
-            case let .matrix(_, macs, _, _):
+            case let .matrix(_, macs, _, _, _):
                 let most = Limits.maximumMACsPerByte * max(touched, 1)
                 guard macs >= 0, macs <= most else {
                     throw violation("resources: 0...\(most) MACs (\(Limits.maximumMACsPerByte) per byte touched)", "\(macs)")
@@ -234,7 +234,7 @@ public enum ProgramCheck {
         switch operation {
         case let .dmaLoad(_, _, sram), let .dmaStore(_, sram, _): return [sram]
         case let .ternaryTile(_, _, _, weights, input, accumulator, _): return [weights, input, accumulator]
-        case let .vector(_, _, _, input, output), let .matrix(_, _, input, output): return [input, output]
+        case let .vector(_, _, _, input, output, input2), let .matrix(_, _, input, output, input2): return [input, output, input2]
         case let .link(_, _, data): return [data]
         }
     }

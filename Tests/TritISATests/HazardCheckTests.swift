@@ -171,6 +171,21 @@ import TritISA
         #expect(found.map(\.location) == ["instruction 3 (0-based, on u63)"])
     }
 
+    /// A second input operand (`input2`) is read like the first: it must be written before.
+    @Test func aSecondInputIsCheckedLikeTheFirst() throws {
+        let loads = [Self.load("0+64", "signal=0"), Self.load("200+16", "signal=1", on: "d1")]
+        #expect(try Self.refusal(loads + [Self.vector("0+64", "100+8", "wait=0,1 input2=200+16")]) == nil)
+        let error = try #require(try Self.refusal(loads + [Self.vector("0+64", "100+8", "wait=0 input2=200+16")]))
+        #expect(error.found.hasPrefix("bytes 200..<216 of its input2 range 200+16"), "\(error.found)")
+        // Absent, it is the empty range and reads nothing.
+        let program = try Self.program([Self.vector("0+0", "100+8")])
+        guard case let .vector(_, _, _, _, _, input2) = program.instructions[0].operation else {
+            Issue.record("not a vector instruction")
+            return
+        }
+        #expect(input2 == .empty)
+    }
+
     /// An adversary's finding: with more than 64 units the check lost its per-unit marks and went
     /// quadratic; such programs are now refused up front.
     @Test func moreUnitsThanTheMarksHoldAreRefused() throws {

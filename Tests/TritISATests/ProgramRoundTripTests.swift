@@ -30,8 +30,8 @@ import TritISA
                 opcodes.insert(instruction.operation.opcode)
                 switch instruction.operation {
                 case let .dmaLoad(stream, _, _), let .dmaStore(stream, _, _): streams.insert(stream)
-                case let .vector(kind, _, _, _, _): vectorKinds.insert(kind)
-                case let .matrix(kind, _, _, _): matrixKinds.insert(kind)
+                case let .vector(kind, _, _, _, _, _): vectorKinds.insert(kind)
+                case let .matrix(kind, _, _, _, _): matrixKinds.insert(kind)
                 case let .ternaryTile(_, _, _, _, _, _, accumulate): accumulateFlags.insert(accumulate)
                 case let .link(kind, _, _): linkKinds.insert(kind)
                 }

@@ -80,9 +80,11 @@ enum RandomPrograms {
                                 accumulator: sram(), accumulate: random.chance(50))
         case .vector:
             return .vector(kind: random.pick(VectorKind.allCases), operations: random.size(Int64.max),
-                           specialOps: random.size(Int64.max), input: sram(), output: sram())
+                           specialOps: random.size(Int64.max), input: sram(), output: sram(),
+                           input2: random.chance(50) ? sram() : .empty)
         case .matrix:
-            return .matrix(kind: random.pick(MatrixKind.allCases), macs: random.size(Int64.max), input: sram(), output: sram())
+            return .matrix(kind: random.pick(MatrixKind.allCases), macs: random.size(Int64.max), input: sram(), output: sram(),
+                           input2: random.chance(50) ? sram() : .empty)
         case .link:
             return .link(kind: random.pick(LinkKind.allCases), chips: dimension(), data: sram())
         }

@@ -26,6 +26,21 @@ import TritSim
         .dmaLoad(stream: .ternaryWeights, dram: DRAMRange(base: 0, bytes: bytes), sram: SRAMRange(base: 0, bytes: bytes))
     }
 
+    /// A vector instruction's second input counts as SRAM read and in its SRAM-bound time.
+    @Test func aSecondVectorInputIsReadAndTimed() throws {
+        // Edge: 4096 SRAM bytes per cycle, 1024 lanes, startup 8. 8192 + 8192 read + 4096 written
+        // = 20480 bytes → 5 cycles occupied (the 16 operations take 1), result ready 8 later.
+        var builder = ProgramBuilder(units: units, tags: ["t"])
+        builder.emit(.vector(kind: .residualAdd, operations: 16, specialOps: 0, input: SRAMRange(base: 0, bytes: 8192),
+                             output: SRAMRange(base: 20000, bytes: 4096), input2: SRAMRange(base: 10000, bytes: 8192)),
+                     on: 2, tag: 0, waits: [])
+        let stats = try Engine(chip: chip).run(builder.build())
+        #expect(chip.config.sram.bytesPerCycle == 4096 && chip.config.vectorUnit.startupCycles == 8)
+        #expect(stats.totalCycles == 5 + 8)
+        #expect(stats.counters.sramReadBytes == 16384)
+        #expect(stats.counters.sramWriteBytes == 4096)
+    }
+
     @Test func oneTileTakesLoadPlusTokensPlusDepth() throws {
         var builder = ProgramBuilder(units: units, tags: ["t"])
         builder.emit(tile(tokens: 1), on: 1, tag: 0, waits: [])

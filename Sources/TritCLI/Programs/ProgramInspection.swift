@@ -56,7 +56,7 @@ struct ProgramInspection {
                 let (tileMACs, macsOverflow) = area.multipliedReportingOverflow(by: Int64(tokens))
                 macs = try add(macs, areaOverflow || macsOverflow ? Int64.max : tileMACs)
                 tiles.append((weights.bytes, Int64(tokens)))
-            case let .matrix(_, matrixMACs, _, _):
+            case let .matrix(_, matrixMACs, _, _, _):
                 matrix = try add(matrix, max(matrixMACs, 0))
             case let .link(kind, chips, data):
                 // Bounded so that the formula's product cannot overflow on an unchecked program.

@@ -202,18 +202,19 @@ struct ExecutionState {
             }
             arrayTiming.count(rows: Int64(rows), columns: Int64(columns), tokens: Int64(tokens), weightBytes: weights.bytes,
                               inputBytes: input.bytes, accumulatorBytes: accumulator.bytes, accumulate: accumulate, into: &actions)
-        case let .vector(_, operations, specialOps, input, output):
-            freeAt = now + vectorTiming.occupancy(operations: operations, specialOps: specialOps, bytes: input.bytes + output.bytes)
+        case let .vector(_, operations, specialOps, input, output, input2):
+            freeAt = now + vectorTiming.occupancy(operations: operations, specialOps: specialOps,
+                                                  bytes: input.bytes + input2.bytes + output.bytes)
             doneAt = freeAt + vectorTiming.startupCycles
             actions.vectorOps = operations
             actions.specialFunctionOps = specialOps
-            actions.sramReadBytes = input.bytes
+            actions.sramReadBytes = input.bytes + input2.bytes
             actions.sramWriteBytes = output.bytes
-        case let .matrix(_, macs, input, output):
-            freeAt = now + attentionTiming.occupancy(macs: macs, inputBytes: input.bytes)
+        case let .matrix(_, macs, input, output, input2):
+            freeAt = now + attentionTiming.occupancy(macs: macs, inputBytes: input.bytes + input2.bytes)
             doneAt = freeAt + attentionTiming.startupCycles
             actions.fp16MACs = macs
-            actions.sramReadBytes = input.bytes
+            actions.sramReadBytes = input.bytes + input2.bytes
             actions.sramWriteBytes = output.bytes
         case let .link(kind, chips, data):
             let (cycles, sent, received) = linkTiming.cycles(kind: kind, chips: Int64(chips), bytes: data.bytes)
