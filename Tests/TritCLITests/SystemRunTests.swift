@@ -117,6 +117,9 @@ final class SystemRunTests: XCTestCase {
         assertInputError(run(["--system", unknownChip.path]), mentions: [unknownChip.path, "chip", "tpu-v9", "edge-lpddr5x"])
         let noChips = try variant("\"chips\": 8", "\"chips\": 0")
         assertInputError(run(["--system", noChips.path]), mentions: [noChips.path, "chips", "0"])
+        // A reviewer's finding: informational fields of the wrong type were accepted.
+        let numberName = try variant("\"name\": \"edge-lpddr5x-tp8\"", "\"name\": 3")
+        assertInputError(run(["--system", numberName.path]), mentions: [numberName.path, "name", "a string"])
         assertInputError(run(["--model", "2b4t", "--system", "edge-lpddr5x-tp8"]),
                          mentions: ["bitnet-b1.58-2B-4T.json", "num_attention_heads", "tensor-parallel degree 8"])
         let tooFew = try variant("\"partitioning\": {\"tensor\": 8, \"pipeline\": 16}", "\"partitioning\": {\"tensor\": 8, \"pipeline\": 2}",

@@ -95,6 +95,9 @@ public struct SystemConfig: Equatable, Sendable {
     /// Parses an already-read system JSON object (see `load(file:name:)`).
     public static func parse(_ json: JSONObjectReader, name: String) throws -> SystemConfig {
         try json.rejectUnknownKeys(topFields)
+        // Informational fields: the name comes from the file stem, but a wrong type is still an error.
+        _ = try json.optionalString("name")
+        _ = try json.optionalString("notes")
         let chips = Int(try json.int("chips", in: 1...maximumChips))
         let link = try json.object("link")
         try link.rejectUnknownKeys(["bandwidthBytesPerSecond", "latencyNanoseconds", "energyPicojoulesPerBit"])
