@@ -9,16 +9,6 @@ import XCTest
 final class ModelDescriptionTests: XCTestCase {
     private func fixture(_ path: String) -> String { FixtureFilesTests.folder.appendingPathComponent(path).path }
 
-    private func message(_ body: () throws -> Any) -> String {
-        do {
-            _ = try body()
-            return "no error"
-        } catch let error as InputError {
-            return error.description
-        } catch {
-            return "not an InputError: \(error)"
-        }
-    }
 
     /// The tiny fixture model, as its `config.json` describes it.
     private func expected(_ name: String, source: String) -> ModelConfig {

@@ -12,17 +12,6 @@ final class SafetensorsFileTests: XCTestCase {
         try SafetensorsFile(file: MappedFile(path: path, bytes: Data(bytes)))
     }
 
-    /// The error `body` throws, as one line.
-    private func message(_ body: () throws -> Any) -> String {
-        do {
-            _ = try body()
-            return "no error"
-        } catch let error as InputError {
-            return error.description
-        } catch {
-            return "not an InputError: \(error)"
-        }
-    }
 
     func testRoundTripKeepsNamesShapesBytesAndValues() throws {
         let checkpoint = SafetensorsCheckpoint(file: try read(try WeightFixtures.dtypesSafetensors().bytes()))
