@@ -87,4 +87,20 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("also 'notes.txt'"), refused.stderr)
         XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("notes.txt"), encoding: .utf8), "my notes")
     }
+
+    /// The notes say how the chip ran prefill: micro-batched on the data-centre preset (resident
+    /// weights), chunked with gate/up fused on the edge preset.
+    func testNotesSayHowPrefillRan() throws {
+        let scratch = try RepositoryPaths.temporaryFolder("tritsim-notes")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let common = ["run", "--generate-tokens", "2", "--out", scratch.path, "--configs", RepositoryPaths.configs.path]
+        let datacenter = ToolRun(common + ["--chip", "datacenter", "--prompt-tokens", "256"])
+        XCTAssertEqual(datacenter.status, 0, datacenter.stderr)
+        XCTAssertTrue(datacenter.stdout.contains("Chip prefill ran as 4 pipelined micro-batches per chunk"), datacenter.stdout)
+        let edge = ToolRun(common + ["--chip", "edge", "--prompt-tokens", "512"])
+        XCTAssertEqual(edge.status, 0, edge.stderr)
+        XCTAssertTrue(edge.stdout.contains("Chip prefill ran in 2 chunks"), edge.stdout)
+        XCTAssertFalse(edge.stdout.contains("micro-batches"), edge.stdout)
+        XCTAssertTrue(edge.stdout.contains("Fused on the chip"), edge.stdout)
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GPUBaseline
 import TritChip
+import TritCompiler
 import TritCore
 import TritModel
 import TritReport
@@ -79,7 +80,7 @@ public enum RunPipeline {
                 + runSettings(options, chip: chip),
             phases: [prefill, decode],
             layers: layers,
-            notes: notes(options: options, chip: chip, prefillChunks: plan.chunks, chunkTokens: plan.chunkTokens),
+            notes: notes(options: options, chip: chip, prefillPlan: plan),
             resolvedConfigs: ["model": ConfigEcho.json(model), "chip": ConfigEcho.json(chip), "gpu": ConfigEcho.json(gpu)])
     }
 
@@ -161,7 +162,8 @@ public enum RunPipeline {
         return breakdown
     }
 
-    static func notes(options: RunOptions, chip: ResolvedChip, prefillChunks: Int, chunkTokens: Int) -> [String] {
+    /// The report's notes; `prefillPlan` is the plan of the (first) prefill step.
+    static func notes(options: RunOptions, chip: ResolvedChip, prefillPlan plan: MemoryPlan) -> [String] {
         var notes = [
             "Decode: TPOT is the mean of the steps simulated at context \(options.promptTokens) and \(options.promptTokens + options.generateTokens - 1); step time and energy are affine in the context, so the mean is exact.",
             options.batch == 1
@@ -173,10 +175,16 @@ public enum RunPipeline {
             "GPU: FP16 kernels, CUDA-graph execution, calibrated on H200 measurements (Configs/validation/).",
             "Per layer category: totals over the whole phase (all steps, all sequences). Chip time is that of the category's busiest resource (the off-chip channel, or one unit of a kind); categories overlap in time, so they do not add up to the latency. KV-cache reads count as attention on both sides; kv_cache is the append.",
         ]
-        if prefillChunks > 1 {
-            notes.append("Chip prefill ran in \(prefillChunks) chunks of up to \(chunkTokens) tokens (the activation buffer holds \(chunkTokens) positions)"
+        if plan.chunks > 1 {
+            notes.append("Chip prefill ran in \(plan.chunks) chunks of up to \(plan.chunkTokens) tokens (the activation buffer holds \(plan.chunkTokens) positions)"
                 + (chip.config.hasOffChipMemory ? "; the weights are streamed once per chunk." : "; the resident weights are read once per chunk."))
         }
+        if plan.microBatches > 1 {
+            notes.append("Chip prefill ran as \(plan.microBatches) pipelined micro-batches per chunk: the layers' weights stay resident in the weight buffer while the micro-batches flow through them, so successive layers overlap on the arrays, vector and attention units.")
+        }
+        notes.append("Fused on the chip where the graph allows: a quantisation right after an RMSNorm rides on the norm, a residual "
+            + "add on the dequantisation of the projection before it, and the FFN gating on gate/up's dequantisation (in decode, and "
+            + "in prefill unless it is micro-batched); what is fused shows its chip time and energy under the category it rides on.")
         return notes
     }
 }

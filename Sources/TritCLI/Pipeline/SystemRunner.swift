@@ -148,8 +148,7 @@ enum SystemRunner {
                 + RunPipeline.chipSettings(system.chip) + RunPipeline.runSettings(options, chip: system.chip),
             phases: [prefill, decode],
             layers: layers,
-            notes: notes(options: options, system: system, partition: partition, gpu: gpu, shortfall: shortfall,
-                         prefillChunks: plan.chunks, chunkTokens: plan.chunkTokens),
+            notes: notes(options: options, system: system, partition: partition, gpu: gpu, shortfall: shortfall, prefillPlan: plan),
             resolvedConfigs: ["model": ConfigEcho.json(model), "chip": ConfigEcho.json(system.chip), "gpu": ConfigEcho.json(gpu),
                               "system": ConfigEcho.json(system)],
             chipUsage: usage)
@@ -227,10 +226,10 @@ enum SystemRunner {
     }
 
     private static func notes(options: RunOptions, system: ResolvedSystem, partition: SystemPartition, gpu: GPUConfig,
-                              shortfall: (neededBytes: Int64, availableBytes: Int64)?, prefillChunks: Int, chunkTokens: Int) -> [String] {
+                              shortfall: (neededBytes: Int64, availableBytes: Int64)?, prefillPlan: MemoryPlan) -> [String] {
         let c = system.config
         let chip = system.chip
-        var notes = RunPipeline.notes(options: options, chip: chip, prefillChunks: prefillChunks, chunkTokens: chunkTokens)
+        var notes = RunPipeline.notes(options: options, chip: chip, prefillPlan: prefillPlan)
         // Replace the single-chip energy note and add what is specific to a system.
         notes.removeAll { $0.hasPrefix("Chip energy:") || $0.hasPrefix("Per layer category:") }
         notes.insert(contentsOf: [
