@@ -12,6 +12,31 @@ final class GGUFFileTests: XCTestCase {
     }
 
 
+    /// I2_S codes decoded by hand (trace-formats.md §2: weight j of a 128-weight block sits in
+    /// byte j % 32 at shift 6 − 2 × (j / 32); codes 0, 1, 2 are −1, 0, +1).
+    func testI2SCodesDecodeByTheDocumentedLayout() throws {
+        // Byte 0 holds weights 0, 32, 64, 96: codes 2, 0, 1, 1 = 0b10_00_01_01. Every other field is
+        // code 1 (0), so the other bytes are 0b01_01_01_01 = 0x55.
+        let codes: [UInt8] = [0b1000_0101] + [UInt8](repeating: 0x55, count: 31)
+        var writer = GGUFWriter()
+        writer.set("general.architecture", .string("bitnet-b1.58"))
+        try writer.add("w", type: .i2S, dimensions: [128, 1],
+                       data: codes + ElementCoding.bytes(float32: [1]) + [UInt8](repeating: 0, count: 28))
+        let trits = try read(writer.bytes()).i2sTrits("w")
+        var expected = [Int8](repeating: 0, count: 128)
+        expected[0] = 1
+        expected[32] = -1
+        XCTAssertEqual(trits, expected)
+        // Code 3 is never written by quantize_i2_s: refused, naming the byte.
+        var broken = GGUFWriter()
+        broken.set("general.architecture", .string("bitnet-b1.58"))
+        try broken.add("w", type: .i2S, dimensions: [128, 1],
+                       data: [UInt8](repeating: 0x55, count: 5) + [0b0101_0111] + [UInt8](repeating: 0x55, count: 26)
+                           + ElementCoding.bytes(float32: [1]) + [UInt8](repeating: 0, count: 28))
+        XCTAssertEqual(message { try read(broken.bytes()).i2sTrits("w") },
+                       "mem.gguf: tensor \"w\" byte 5 of its codes: expected 2-bit codes 0, 1 or 2 (−1, 0, +1), found code 3")
+    }
+
     func testRoundTripOfEveryValueTypeAndTensor() throws {
         let writer = try WeightFixtures.tinyGGUF()
         let file = try read(writer.bytes())
@@ -47,6 +72,12 @@ final class GGUFFileTests: XCTestCase {
         XCTAssertEqual([UInt8](try file.data(of: q)),
                        WeightFixtures.i2s(WeightFixtures.model.trits[key] ?? [], scale: WeightFixtures.model.scales[key] ?? 0))
         XCTAssertEqual(try file.i2sScale("blk.1.attn_q.weight"), WeightFixtures.model.scales[key])
+        // Every projection's trits decode as written (x86 128-weight blocks).
+        for layer in 0..<WeightFixtures.layers {
+            for (gguf, hf) in [("attn_q", "self_attn.q_proj"), ("attn_k", "self_attn.k_proj"), ("ffn_down", "mlp.down_proj")] {
+                XCTAssertEqual(try file.i2sTrits("blk.\(layer).\(gguf).weight"), WeightFixtures.model.trits["\(layer).\(hf)"], "\(layer) \(gguf)")
+            }
+        }
         XCTAssertEqual(try file.floatValues("token_embd.weight"), WeightFixtures.model.embedding)
         XCTAssertEqual(try file.floatValues("output_norm.weight"), WeightFixtures.model.finalNorm)
         XCTAssertEqual(file.tensor("token_embd.weight")?.shape, [64, 32])

@@ -148,9 +148,7 @@ public struct GGUFFile: Sendable {
     /// The per-tensor scale of an I2_S tensor: the float32 right after its elements / 4 code bytes.
     ///
     /// Source: microsoft/BitNet `src/ggml-bitnet-mad.cpp` `quantize_i2_s` (`trace-formats.md` §2).
-    /// The codes themselves are not decoded here: their order within a block depends on how the
-    /// file was built (x86 128-weight blocks, ARM 64-weight blocks, or the "1x4" layout), which
-    /// the file does not record.
+    /// The codes are decoded by `i2sTrits`, in the x86 layout.
     /// - Throws: `InputError` for a missing tensor or another type.
     public func i2sScale(_ name: String) throws -> Float {
         let tensor = try required(name)
@@ -160,6 +158,53 @@ public struct GGUFFile: Sendable {
         let scale = try file.slice(offset: dataStart + tensor.offset + tensor.elementCount / 4, count: 4,
                                    what: "tensor \"\(name)\" scale")
         return ElementCoding.floats(float32: scale).first ?? 0
+    }
+
+    /// Weights per I2_S block in the x86 layout that `i2sTrits` reads (`QK_I2_S` with
+    /// `ACT_PARALLEL`; ARM NEON builds use 64, which is not read here).
+    public static let i2sBlockWeights = 128
+
+    /// The trits of an I2_S tensor, in file order (ne[0] fastest), read in bitnet.cpp's x86
+    /// layout: each block of 128 weights is 32 bytes, weight j of a block sits in byte j % 32 at
+    /// bit shift 6 − 2 × (j / 32), and codes 0, 1, 2 are −1, 0, +1.
+    ///
+    /// Source: microsoft/BitNet `src/ggml-bitnet-mad.cpp` `quantize_i2_s` (`ACT_PARALLEL`) at
+    /// commit 16da220a, and `utils/convert-bitnet-embedding-to-gguf.py`, which describes this as
+    /// the layout `dequantize_row_i2_s` reads (`trace-formats.md` §2). The file does not record
+    /// its layout: a file built for ARM (64-weight blocks) or with the "1x4" layout decodes to
+    /// other trits, which no check here can tell apart.
+    /// - Throws: `InputError` for a missing tensor, another type, an element count that is not a
+    ///   whole number of blocks, or code 3 (which `quantize_i2_s` never writes), naming the byte.
+    public func i2sTrits(_ name: String) throws -> [Int8] {
+        let tensor = try required(name)
+        guard tensor.type == .i2S else {
+            throw InputError(source: path, location: "tensor \"\(name)\" type", expected: "I2_S", found: tensor.type.name)
+        }
+        let block = Int64(GGUFFile.i2sBlockWeights), bytesPerBlock = block / 4
+        guard tensor.elementCount % block == 0 else {
+            throw InputError(source: path, location: "tensor \"\(name)\" elements",
+                             expected: "a multiple of \(block) (whole I2_S blocks)", found: "\(tensor.elementCount)")
+        }
+        let codes = try file.slice(offset: dataStart + tensor.offset, count: tensor.elementCount / 4, what: "tensor \"\(name)\" codes")
+        var trits = [Int8](repeating: 0, count: Int(tensor.elementCount))
+        var failure: Int64? = nil
+        codes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            for index in 0 ..< Int(tensor.elementCount) {
+                let blockIndex = index / Int(block), j = index % Int(block)
+                let byte = blockIndex * Int(bytesPerBlock) + j % Int(bytesPerBlock)
+                let code = (raw[byte] >> (6 - 2 * UInt8(j / Int(bytesPerBlock)))) & 0b11
+                guard code < 3 else {
+                    failure = Int64(byte)
+                    return
+                }
+                trits[index] = Int8(code) - 1
+            }
+        }
+        if let failure {
+            throw InputError(source: path, location: "tensor \"\(name)\" byte \(failure) of its codes",
+                             expected: "2-bit codes 0, 1 or 2 (−1, 0, +1)", found: "code 3")
+        }
+        return trits
     }
 }
 
