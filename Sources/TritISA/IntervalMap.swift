@@ -1,3 +1,5 @@
+import TritCore
+
 /// An ordered map from disjoint half-open byte ranges to values, covering a fixed address range:
 /// every address in `bounds` belongs to exactly one segment. Used by `HazardCheck` to remember,
 /// for every SRAM byte, the instruction that last wrote it.
@@ -29,7 +31,7 @@ struct IntervalMap<Value> {
     private var nodes: [Node] = []
     private var freeNodes: [Int32] = []
     private var root: Int32 = -1
-    private var randomState = UInt64.random(in: 0 ... UInt64.max)
+    private var random = SplitMix64(seed: UInt64.random(in: 0 ... UInt64.max))
 
     /// A map whose single segment `bounds` holds `initial`.
     init(bounds: Range<Int64>, initial: Value) {
@@ -206,13 +208,8 @@ struct IntervalMap<Value> {
     }
 
     private mutating func makeNode(start: Int64, end: Int64, value: Value, marks: UInt64) -> Int32 {
-        // SplitMix64 (Steele, Lea & Flood 2014) from a random seed.
-        randomState &+= 0x9E37_79B9_7F4A_7C15
-        var z = randomState
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         let node = Node(start: start, end: end, value: value, marks: marks, subtreeMarks: marks, left: -1, right: -1,
-                        priority: z ^ (z >> 31))
+                        priority: random.next())
         if let reused = freeNodes.popLast() {
             nodes[Int(reused)] = node
             return reused

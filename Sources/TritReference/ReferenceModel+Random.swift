@@ -1,3 +1,4 @@
+import TritCore
 import TritModel
 
 extension ReferenceModel {

@@ -1,4 +1,5 @@
 import Testing
+import TritCore
 @testable import TritISA
 
 /// `IntervalMap` against a plain array of one value and one mark set per address.

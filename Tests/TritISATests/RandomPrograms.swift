@@ -1,21 +1,9 @@
+import TritCore
 import TritISA
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny deterministic generator, so the property tests
-/// see the same programs on every platform and toolchain (the standard library's
-/// `random(in:using:)` algorithms are not guaranteed stable across versions).
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// Draws for the property tests on TritCore's deterministic `SplitMix64`, so they see the same
+/// programs on every platform and toolchain.
+extension SplitMix64 {
     /// Uniform in `0 ..< bound` (bound > 0), by multiply-high.
     mutating func below(_ bound: Int) -> Int {
         Int(next().multipliedFullWidth(by: UInt64(bound)).high)

@@ -2,18 +2,8 @@ import Foundation
 import TritCore
 import TritWeights
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny deterministic generator for fixture values.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A value in 0..<bound.
+/// Fixture values drawn from TritCore's deterministic `SplitMix64`.
+extension SplitMix64 {    /// A value in 0..<bound.
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
     /// A trit in {−1, 0, +1}.
     mutating func trit() -> Int8 { Int8(below(3)) - 1 }

@@ -105,7 +105,7 @@ struct ProgramInspection {
             return total + (shadow ? max(loadCycles, Double(tile.tokens)) : loadCycles + Double(tile.tokens) + depth)
         }
         let array = Double(tileCycles) / Double(chip.config.ternaryArray.count) / chip.config.clockHz
-        let fullPrecision = dramBytesByStream.first { $0.stream == DMAStream.fullPrecisionWeights.name }?.bytes ?? 0
+        let fullPrecision = dramBytesByStream[Int(DMAStream.fullPrecisionWeights.rawValue)].bytes
         // At most a weight buffer's worth of the stream can be prefetched while the arrays work.
         let unprefetchable = max(0, fullPrecision - chip.config.sram.weightBufferBytes)
         let serial = compute + (chip.config.hasOffChipMemory ? Double(unprefetchable) / achievable : 0)

@@ -103,7 +103,7 @@ extension LoweringContext {
                     accumulate: accumulate)
                 offset += bytes
                 let done = builder.emit(operation, on: arrays[arrayOfRun[a]], tag: tag, waits: waits) ?? -1
-                release(slotOf: chunk.range, after: done)
+                releaseWeights(chunk.range, after: done)
                 let finishesColumn = step + 1 == assignment[a].count || assignment[a][step + 1].column != tile.column
                 if finishesColumn {
                     finishing[tile.column].append(done)

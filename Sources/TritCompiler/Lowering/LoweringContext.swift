@@ -126,7 +126,7 @@ struct LoweringContext {
     }
 
     /// Records that `token` must complete before the chunk at `range` is overwritten.
-    mutating func release(slotOf range: SRAMRange, after token: TokenID) {
+    mutating func releaseWeights(_ range: SRAMRange, after token: TokenID) {
         guard chip.config.hasOffChipMemory else { return }  // resident weights occupy no ring space
         weightRing.release(range, after: token)
     }

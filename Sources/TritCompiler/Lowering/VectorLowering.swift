@@ -77,7 +77,7 @@ extension LoweringContext {
                                             input: SRAMRange(base: chunk.range.base, bytes: bytes + Int64(tokens * inFeatures) * Int64(precision.activationBytes)),
                                             output: activationRange(bytes: outputBytes)),
                                     on: attention, tag: tag, waits: waits) ?? -1
-            release(slotOf: chunk.range, after: done)
+            releaseWeights(chunk.range, after: done)
             last = done
         }
         return last

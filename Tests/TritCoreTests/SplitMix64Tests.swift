@@ -1,5 +1,5 @@
 import Testing
-import TritReference
+import TritCore
 
 @Suite struct SplitMix64Tests {
     /// Reference outputs of SplitMix64 from seed 0 (Steele, Lea & Flood; the same constants as
