@@ -17,9 +17,9 @@ import TritCore
 ///   so whatever waits for a DMA instruction has also seen every earlier one on that engine complete.
 ///
 /// **Accesses.** `dma.load` writes `sram`; `dma.store` reads `sram`; `tile` reads `weights` and
-/// `input` (and `accumulator` when `accumulate`) and writes `accumulator`; `vector` and `matrix`
-/// read `input` and `input2` and write `output`. Empty ranges touch nothing. SRAM holds nothing when a program
-/// starts.
+/// `input` (and `accumulator` when `accumulate`) and writes `accumulator`; `vector` reads `input`,
+/// `input2` and `parameters`, `matrix` reads `input` and `input2`, and both write `output`. Empty
+/// ranges touch nothing. SRAM holds nothing when a program starts.
 ///
 /// **Hazards**, for every SRAM byte an instruction B touches, with "the last writer" the latest
 /// instruction before B in program order that writes the byte:
@@ -71,7 +71,7 @@ public enum HazardCheck {
 
     /// An SRAM operand of an instruction: its name in the assembly and its range.
     struct Operand {
-        enum Name: String { case sram, weights, input, input2, accumulator, output, data }
+        enum Name: String { case sram, weights, input, input2, parameters, accumulator, output, data }
         var name: Name
         var range: SRAMRange
         /// The bytes it touches (empty if none); only for ranges inside 0 ..< 2^63.
@@ -104,7 +104,13 @@ public enum HazardCheck {
                 third = Operand(name: .accumulator, range: accumulator)
                 readCount = accumulate ? 3 : 2
                 write = third
-            case let .vector(_, _, _, input, output, input2), let .matrix(_, _, input, output, input2):
+            case let .vector(_, _, _, input, output, input2, parameters):
+                first = Operand(name: .input, range: input)
+                second = Operand(name: .input2, range: input2)
+                third = Operand(name: .parameters, range: parameters)
+                readCount = 3
+                write = Operand(name: .output, range: output)
+            case let .matrix(_, _, input, output, input2):
                 first = Operand(name: .input, range: input)
                 second = Operand(name: .input2, range: input2)
                 readCount = 2

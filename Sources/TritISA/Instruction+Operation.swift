@@ -11,10 +11,11 @@ public enum Operation: Equatable, Sendable {
     case ternaryTile(rows: Int32, columns: Int32, tokens: Int32, weights: SRAMRange, input: SRAMRange,
                      accumulator: SRAMRange, accumulate: Bool)
     /// A vector routine of `operations` elementwise operations and `specialOps` special-function evaluations,
-    /// reading `input` (and `input2`, a second operand in another buffer; empty when unused) and
-    /// writing `output`.
+    /// reading `input` (and `input2`, a second operand in another buffer, and `parameters`, the
+    /// per-token or per-channel parameters it applies — the activation scales of a `dequantize`,
+    /// the learned weights of an `rms_norm`; each empty when unused) and writing `output`.
     case vector(kind: VectorKind, operations: Int64, specialOps: Int64, input: SRAMRange, output: SRAMRange,
-                input2: SRAMRange = .empty)
+                input2: SRAMRange = .empty, parameters: SRAMRange = .empty)
     /// A full-precision matrix product of `macs` multiply-accumulates reading `input` (which
     /// includes any weights or KV block) and `input2` (a second operand in another buffer; empty
     /// when unused), and writing `output`.

@@ -51,7 +51,7 @@ extension Instruction.Operation {
     /// `link.<kind>`.
     public var mnemonic: String {
         switch self {
-        case let .vector(kind, _, _, _, _, _): return "\(Opcode.vector.mnemonic).\(kind.name)"
+        case let .vector(kind, _, _, _, _, _, _): return "\(Opcode.vector.mnemonic).\(kind.name)"
         case let .matrix(kind, _, _, _, _): return "\(Opcode.matrix.mnemonic).\(kind.name)"
         case let .link(kind, _, _): return "\(Opcode.link.mnemonic).\(kind.name)"
         default: return opcode.mnemonic

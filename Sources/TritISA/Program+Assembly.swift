@@ -31,7 +31,7 @@ import TritCore
 /// | `dma.load` | `stream` `dram` `sram` |
 /// | `dma.store` | `stream` `sram` `dram` |
 /// | `tile` | `rows` `columns` `tokens` `weights` `input` `accumulator` `accumulate` |
-/// | `vector.<kind>` | `operations` `special_ops` `input` `output`, optional `input2` (absent = empty) |
+/// | `vector.<kind>` | `operations` `special_ops` `input` `output`, optional `input2` and `params` (absent = empty) |
 /// | `matrix.<kind>` | `macs` `input` `output`, optional `input2` |
 /// | `link.<kind>` | `chips` `data` |
 /// | every instruction | `tag` (required), `wait` (optional), `signal` (optional) |
@@ -40,7 +40,7 @@ import TritCore
 /// `activations`); `<kind>` is a `VectorKind.name` (`rms_norm`, `quantize`, `dequantize`, `rope`,
 /// `gating`, `residual_add`, `softmax`), a `MatrixKind.name` (`scores`, `values`, `dense`) or a
 /// `LinkKind.name` (`send`, `recv`, `all_reduce`). `chips` is the number of chips taking part.
-/// `dram`, `sram`, `weights`, `input`, `output`, `accumulator`, `data` are byte ranges `base+bytes`
+/// `dram`, `sram`, `weights`, `input`, `input2`, `params`, `output`, `accumulator`, `data` are byte ranges `base+bytes`
 /// (decimal byte address, decimal byte count). `rows`, `columns`, `tokens` are element counts
 /// (≤ 2^31 − 1); `operations` and `special_ops` are elementwise and special-function operation
 /// counts; `macs` is multiply-accumulates; `accumulate` is `true` or `false`. All numbers are
@@ -84,10 +84,11 @@ extension Program {
             case let .ternaryTile(rows, columns, tokens, weights, input, accumulator, accumulate):
                 out += " rows=\(rows) columns=\(columns) tokens=\(tokens) weights=\(weights.base)+\(weights.bytes)"
                 out += " input=\(input.base)+\(input.bytes) accumulator=\(accumulator.base)+\(accumulator.bytes) accumulate=\(accumulate)"
-            case let .vector(_, operations, specialOps, input, output, input2):
+            case let .vector(_, operations, specialOps, input, output, input2, parameters):
                 out += " operations=\(operations) special_ops=\(specialOps)"
                 out += " input=\(input.base)+\(input.bytes) output=\(output.base)+\(output.bytes)"
                 if input2 != .empty { out += " input2=\(input2.base)+\(input2.bytes)" }
+                if parameters != .empty { out += " params=\(parameters.base)+\(parameters.bytes)" }
             case let .matrix(_, macs, input, output, input2):
                 out += " macs=\(macs) input=\(input.base)+\(input.bytes) output=\(output.base)+\(output.bytes)"
                 if input2 != .empty { out += " input2=\(input2.base)+\(input2.bytes)" }
@@ -180,7 +181,7 @@ private enum Mnemonic: Sendable {
         case .dmaLoad: return ["stream", "dram", "sram"]
         case .dmaStore: return ["stream", "sram", "dram"]
         case .tile: return ["rows", "columns", "tokens", "weights", "input", "accumulator", "accumulate"]
-        case .vector: return ["operations", "special_ops", "input", "output", "input2"]
+        case .vector: return ["operations", "special_ops", "input", "output", "input2", "params"]
         case .matrix: return ["macs", "input", "output", "input2"]
         case .link: return ["chips", "data"]
         }
@@ -503,9 +504,10 @@ private struct AssemblyParser {
         case let .vector(kind):
             let operations = try count("operations", maximum: Int64.max), special = try count("special_ops", maximum: Int64.max)
             let input = try range("input"), output = try range("output"), input2 = try optionalRange("input2")
+            let parameters = try optionalRange("params")
             operation = .vector(kind: kind, operations: operations, specialOps: special,
                                 input: SRAMRange(base: input.base, bytes: input.bytes), output: SRAMRange(base: output.base, bytes: output.bytes),
-                                input2: input2)
+                                input2: input2, parameters: parameters)
         case let .matrix(kind):
             let macs = try count("macs", maximum: Int64.max)
             let input = try range("input"), output = try range("output"), input2 = try optionalRange("input2")

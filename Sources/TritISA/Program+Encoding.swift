@@ -7,8 +7,8 @@ import TritCore
 /// ```
 /// Header, 40 bytes
 ///   0   4  magic "TBIN" (54 42 49 4E)
-///   4   2  u16 format version (1)
-///   6   2  u16 instruction record size (96)
+///   4   2  u16 format version (2)
+///   6   2  u16 instruction record size (112)
 ///   8   4  u32 unit count U            (≤ 65 536, as UnitID is u16)
 ///  12   4  u32 tag count T             (≤ 65 536, as Instruction.tag is u16)
 ///  16   8  u64 instruction count I
@@ -16,7 +16,7 @@ import TritCore
 ///  32   8  i64 token count             (0 ... 2^31; token IDs are 0 ..< count)
 /// Unit table, U entries:  u8 kind (UnitKind.binaryCode), u32 name length n, n bytes UTF-8 name
 /// Tag table,  T entries:  u32 name length n, n bytes UTF-8 name
-/// Instruction records, I × 96 bytes, in program order:
+/// Instruction records, I × 112 bytes, in program order:
 ///   0   1  u8  opcode (Opcode raw value)
 ///   1   1  u8  kind: DMAStream raw value (dma.load/dma.store), VectorKind raw value (vector),
 ///              MatrixKind raw value (matrix), LinkKind raw value (link), 0 (tile)
@@ -28,32 +28,39 @@ import TritCore
 ///  12   4  i32 wait start (index into the wait-token array)
 ///  16   4  i32 wait count
 ///  20   4  reserved, 0
-///  24  72  9 × i64 operand slots; unused slots are 0:
+///  24  88  11 × i64 operand slots; unused slots are 0:
 ///            dma.load   dram.base dram.bytes sram.base sram.bytes
 ///            dma.store  sram.base sram.bytes dram.base dram.bytes
 ///            tile       rows columns tokens weights.base weights.bytes input.base input.bytes
 ///                       accumulator.base accumulator.bytes
 ///            vector     operations specialOps input.base input.bytes output.base output.bytes
 ///                       input2.base input2.bytes (0 0 when unused, as in files before input2)
+///                       parameters.base parameters.bytes (0 0 when unused)
 ///            matrix     macs input.base input.bytes output.base output.bytes input2.base input2.bytes
 ///            link       chips data.base data.bytes
 /// Wait tokens, W × i32
 /// End of data: no trailing bytes.
 /// ```
 ///
+/// Version 1 (record size 96, 9 operand slots: the same slots without `parameters`) is still
+/// decoded, with every vector's `parameters` empty; `binary()` writes version 2 only.
+///
 /// Addresses and sizes are bytes; `operations`, `specialOps` and `macs` are counts of operations;
 /// `rows`, `columns`, `tokens` and `chips` are counts that must fit in `Int32`. All of them are ≥ 0.
 /// Every stored field round-trips, including the `waitTokens` layout (`waitStart`), so
 /// `Program.decode(p.binary(), source:) == p` for every well-formed program `p`.
 extension Program {
-    /// The `.tbin` format version that `binary()` writes and the only one `decode` accepts.
-    public static let binaryFormatVersion: UInt16 = 1
+    /// The `.tbin` format version that `binary()` writes; `decode` also reads version 1.
+    public static let binaryFormatVersion: UInt16 = 2
 
     /// Size of one `.tbin` instruction record, bytes (see the layout above).
-    public static let binaryRecordBytes = 96
+    public static let binaryRecordBytes = 112
 
     /// Number of i64 operand slots in one instruction record.
-    static let binaryOperandSlots = 9
+    static let binaryOperandSlots = 11
+
+    /// The record size of each format version `decode` reads: 1 (no `parameters`) and 2.
+    static let binaryRecordBytesByVersion: [UInt16: Int] = [1: 96, 2: binaryRecordBytes]
     /// Size of the fixed header, bytes.
     static let binaryHeaderBytes = 40
     static let binaryMagic: [UInt8] = Array("TBIN".utf8)
@@ -87,13 +94,14 @@ extension Program {
         return writer.bytes
     }
 
-    /// Decodes a `.tbin` program, validating every field.
+    /// Decodes a `.tbin` program, validating every field. Reads format versions 2 and 1 (a
+    /// version-1 file has no `parameters`: every vector's decodes empty).
     ///
     /// - Parameter bytes: the whole file.
     /// - Parameter source: the file name, used in errors.
     /// - Throws: `InputError(source: source, location: "byte <offset>" or "instruction <i>", …)`
-    ///   for a bad magic, an unknown version or record size, truncated data, counts that do not fit
-    ///   the length, an unknown unit kind, names that are not UTF-8, an unknown opcode, stream or
+    ///   for a bad magic, an unknown version or a record size other than that version's, truncated
+    ///   data, counts that do not fit the length, an unknown unit kind, names that are not UTF-8, an unknown opcode, stream or
     ///   kind, a unit or tag index out of range, non-zero reserved bytes, flags or unused operand
     ///   slots, negative sizes or counts, a tile dimension beyond `Int32`, a signal outside
     ///   `-1 ..< tokenCount` or signalled twice, a wait range outside the wait array, a wait token
@@ -109,13 +117,15 @@ extension Program {
         }
         reader.offset = 4
         let version = try reader.integer(UInt16.self, "the format version")
-        guard version == binaryFormatVersion else {
-            throw reader.error(at: 4, expected: "format version \(binaryFormatVersion)", found: "version \(version)")
+        guard let versionRecordBytes = binaryRecordBytesByVersion[version] else {
+            throw reader.error(at: 4, expected: "format version \(binaryFormatVersion) (or 1)", found: "version \(version)")
         }
         let recordBytes = try reader.integer(UInt16.self, "the record size")
-        guard Int(recordBytes) == binaryRecordBytes else {
-            throw reader.error(at: 6, expected: "an instruction record size of \(binaryRecordBytes) bytes", found: "\(recordBytes)")
+        guard Int(recordBytes) == versionRecordBytes else {
+            throw reader.error(at: 6, expected: "an instruction record size of \(versionRecordBytes) bytes (format version \(version))",
+                               found: "\(recordBytes)")
         }
+        reader.version = version
         let unitCount = try reader.integer(UInt32.self, "the unit count")
         let tagCount = try reader.integer(UInt32.self, "the tag count")
         let instructionCount = try reader.integer(UInt64.self, "the instruction count")
@@ -135,14 +145,14 @@ extension Program {
         // reserving anything.
         let remaining = UInt64(reader.remaining)
         let fixedNeed = UInt64(unitCount) * 5 + UInt64(tagCount) * 4
-        guard instructionCount <= remaining / UInt64(binaryRecordBytes) else {
+        guard instructionCount <= remaining / UInt64(versionRecordBytes) else {
             throw reader.error(at: 16, expected: "an instruction count whose records fit in the \(bytes.count) bytes given",
                                found: "\(instructionCount)")
         }
         guard waitCount <= remaining / 4 else {
             throw reader.error(at: 24, expected: "a wait-token count that fits in the \(bytes.count) bytes given", found: "\(waitCount)")
         }
-        let need = fixedNeed + instructionCount * UInt64(binaryRecordBytes) + waitCount * 4
+        let need = fixedNeed + instructionCount * UInt64(versionRecordBytes) + waitCount * 4
         guard need <= remaining else {
             throw reader.error(at: 8, expected: "counts that fit in the \(bytes.count) bytes given",
                                found: "counts needing at least \(UInt64(binaryHeaderBytes) + need) bytes")
@@ -165,7 +175,7 @@ extension Program {
             tags.append(try reader.string("the name of tag \(index)"))
         }
         // Records and wait tokens are exactly sized now that names are read.
-        let exactNeed = instructionCount * UInt64(binaryRecordBytes) + waitCount * 4
+        let exactNeed = instructionCount * UInt64(versionRecordBytes) + waitCount * 4
         guard exactNeed <= UInt64(reader.remaining) else {
             throw reader.error(at: reader.offset, expected: "\(instructionCount) instruction records and \(waitCount) wait tokens (\(exactNeed) bytes)",
                                found: "\(reader.remaining) bytes")
@@ -242,9 +252,10 @@ private struct ByteWriter {
             flags = accumulate ? 1 : 0
             slots = [Int64(rows), Int64(columns), Int64(tokens), weights.base, weights.bytes, input.base, input.bytes,
                      accumulator.base, accumulator.bytes]
-        case let .vector(vectorKind, operations, specialOps, input, output, input2):
+        case let .vector(vectorKind, operations, specialOps, input, output, input2, parameters):
             kind = vectorKind.rawValue
-            slots = [operations, specialOps, input.base, input.bytes, output.base, output.bytes, input2.base, input2.bytes]
+            slots = [operations, specialOps, input.base, input.bytes, output.base, output.bytes, input2.base, input2.bytes,
+                     parameters.base, parameters.bytes]
         case let .matrix(matrixKind, macs, input, output, input2):
             kind = matrixKind.rawValue
             slots = [macs, input.base, input.bytes, output.base, output.bytes, input2.base, input2.bytes]
@@ -273,6 +284,10 @@ private struct ByteReader {
     let bytes: [UInt8]
     let source: String
     var offset = 0
+    /// The file's format version.
+    var version = Program.binaryFormatVersion
+    /// Operand slots per record: 9 in version 1 (no `parameters`), 11 in version 2.
+    var operandSlots: Int { version == 1 ? 9 : Program.binaryOperandSlots }
 
     var remaining: Int { bytes.count - offset }
 
@@ -326,7 +341,7 @@ private struct ByteReader {
         let reserved32 = try integer(UInt32.self, "reserved bytes")
         var slots: [Int64] = []
         slots.reserveCapacity(Program.binaryOperandSlots)
-        for _ in 0 ..< Program.binaryOperandSlots { slots.append(try integer(Int64.self, "an operand")) }
+        for _ in 0 ..< operandSlots { slots.append(try integer(Int64.self, "an operand")) }
 
         func fail(_ expected: String, _ found: String) -> InputError {
             instructionError(index, expected: expected, found: found)
@@ -355,7 +370,7 @@ private struct ByteReader {
         case .ternaryTile: names = ["rows", "columns", "tokens", "weights.base", "weights.bytes", "input.base", "input.bytes",
                                     "accumulator.base", "accumulator.bytes"]
         case .vector: names = ["operations", "specialOps", "input.base", "input.bytes", "output.base", "output.bytes",
-                               "input2.base", "input2.bytes"]
+                               "input2.base", "input2.bytes"] + (version == 1 ? [] : ["parameters.base", "parameters.bytes"])
         case .matrix: names = ["macs", "input.base", "input.bytes", "output.base", "output.bytes", "input2.base", "input2.bytes"]
         case .link: names = ["chips", "data.base", "data.bytes"]
         }
@@ -366,6 +381,8 @@ private struct ByteReader {
                 guard value == 0 else { throw fail("an unused operand slot \(slot) to be zero", "\(value)") }
             }
         }
+        // A version-1 record lacks the last two slots (`parameters`): they decode as 0, the empty range.
+        while slots.count < Program.binaryOperandSlots { slots.append(0) }
         func range(_ slot: Int) -> (Int64, Int64) { (slots[slot], slots[slot + 1]) }
         let operation: Instruction.Operation
         switch opcode {
@@ -399,7 +416,8 @@ private struct ByteReader {
             }
             operation = .vector(kind: vectorKind, operations: slots[0], specialOps: slots[1],
                                 input: SRAMRange(base: slots[2], bytes: slots[3]), output: SRAMRange(base: slots[4], bytes: slots[5]),
-                                input2: SRAMRange(base: slots[6], bytes: slots[7]))
+                                input2: SRAMRange(base: slots[6], bytes: slots[7]),
+                                parameters: SRAMRange(base: slots[8], bytes: slots[9]))
         case .matrix:
             guard let matrixKind = MatrixKind(rawValue: kind) else {
                 throw fail("a matrix kind (\(MatrixKind.allCases.map { "\($0.rawValue) \($0.name)" }.joined(separator: ", ")))",

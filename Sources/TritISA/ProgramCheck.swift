@@ -21,7 +21,8 @@ import TritCore
 ///    or 2 ... `Limits.maximumLinkChips` chips (all-reduce); tiles no larger than the array, 1 ≤ tokens ≤
 ///    `Limits.maximumTileTokens`, with weight, input and accumulator lengths that match the tile
 ///    (packed weights within a byte of rows × columns × bits / 8; tokens × rows int8 inputs;
-///    tokens × columns int32 sums); vector and matrix work in proportion to the bytes touched;
+///    tokens × columns int32 sums); vector and matrix work in proportion to the bytes touched
+///    (every SRAM operand, a vector's `input2` and `parameters` included);
 /// 8. **layout** — at most one token per instruction, wait lists laid out one after another in
 ///    program order (as `ProgramBuilder` and the assembler make them), and program totals of
 ///    every energy counter inside 64 bits;
@@ -180,7 +181,7 @@ public enum ProgramCheck {
                                     "weights \(weights.bytes), input \(input.bytes), accumulator \(accumulator.bytes)")
                 }
                 actions[0] = weightsCount * t
-            case let .vector(_, operations, specialOps, _, _, _):
+            case let .vector(_, operations, specialOps, _, _, _, _):
                 let most = Limits.maximumOperationsPerByte * max(touched, 1)
                 guard operations >= 0, specialOps >= 0, operations <= most, specialOps <= most else {
                     throw violation("resources: 0...\(most) operations and special operations (\(Limits.maximumOperationsPerByte) per byte touched)",
@@ -234,7 +235,8 @@ public enum ProgramCheck {
         switch operation {
         case let .dmaLoad(_, _, sram), let .dmaStore(_, sram, _): return [sram]
         case let .ternaryTile(_, _, _, weights, input, accumulator, _): return [weights, input, accumulator]
-        case let .vector(_, _, _, input, output, input2), let .matrix(_, _, input, output, input2): return [input, output, input2]
+        case let .vector(_, _, _, input, output, input2, parameters): return [input, output, input2, parameters]
+        case let .matrix(_, _, input, output, input2): return [input, output, input2]
         case let .link(_, _, data): return [data]
         }
     }

@@ -178,7 +178,7 @@ import TritTestSupport
         var kinds: [VectorKind: Int] = [:]
         var vectorOps: Int64 = 0
         for instruction in program.instructions {
-            if case let .vector(kind, operations, _, _, _, _) = instruction.operation {
+            if case let .vector(kind, operations, _, _, _, _, _) = instruction.operation {
                 kinds[kind, default: 0] += 1
                 vectorOps += operations
             }
@@ -190,7 +190,7 @@ import TritTestSupport
         #expect(vectorOps >= graph.nodes.reduce(0) { $0 + $1.vectorOps })
         // Llama3-8B-1.58 has no sub-norms: o_proj's and down_proj's quantisations stay separate.
         let llama = try Compiler(chip: chip).compile(try Graph.decode(try models.load("llama3"), batch: 1, context: 16)).program
-        let separate = llama.instructions.filter { if case .vector(.quantize, _, _, _, _, _) = $0.operation { return true } else { return false } }
+        let separate = llama.instructions.filter { if case .vector(.quantize, _, _, _, _, _, _) = $0.operation { return true } else { return false } }
         #expect(separate.count == 32 * 2)
     }
 
@@ -210,7 +210,7 @@ import TritTestSupport
         var gating: [Int64] = []
         var gateUpDequantizations = 0
         for instruction in compiled.program.instructions {
-            guard case let .vector(kind, operations, _, _, _, _) = instruction.operation else { continue }
+            guard case let .vector(kind, operations, _, _, _, _, _) = instruction.operation else { continue }
             if kind == .gating { gating.append(operations) }
             if kind == .dequantize, instruction.tag == gateUpTag { gateUpDequantizations += 1 }
         }

@@ -179,11 +179,34 @@ import TritISA
         #expect(error.found.hasPrefix("bytes 200..<216 of its input2 range 200+16"), "\(error.found)")
         // Absent, it is the empty range and reads nothing.
         let program = try Self.program([Self.vector("0+0", "100+8")])
-        guard case let .vector(_, _, _, _, _, input2) = program.instructions[0].operation else {
+        guard case let .vector(_, _, _, _, _, input2, _) = program.instructions[0].operation else {
             Issue.record("not a vector instruction")
             return
         }
         #expect(input2 == .empty)
+    }
+
+    /// A vector's `parameters` are read like its inputs: when only they read a range never written,
+    /// the refusal names `parameters`; once written before, the instruction passes.
+    @Test func vectorParametersAreCheckedLikeItsInputs() throws {
+        let loads = [Self.load("0+64", "signal=0"), Self.load("200+16", "signal=1", on: "d1")]
+        #expect(try Self.refusal(loads + [Self.vector("0+64", "100+8", "wait=0,1 params=200+16")]) == nil)
+        // Only the parameters read bytes never written (input and input2 were loaded and waited on).
+        let unwritten = try #require(try Self.refusal(loads + [Self.vector("0+64", "100+8", "wait=0,1 input2=200+16 params=300+8")]))
+        #expect(unwritten.location == "instruction 2 (0-based, on v)")
+        #expect(unwritten.found.hasPrefix("bytes 300..<308 of its parameters range 300+8"), "\(unwritten.found)")
+        #expect(unwritten.found.contains("never written"), "\(unwritten.found)")
+        // Written but not waited on: a read-after-write race on the parameters.
+        let race = try #require(try Self.refusal(loads + [Self.vector("0+64", "100+8", "wait=0 params=200+16")]))
+        #expect(race.found.hasPrefix("bytes 200..<216 of its parameters range 200+16, last written by instruction 1 (on d1)"),
+                "\(race.found)")
+        // Absent, they are the empty range and read nothing.
+        let program = try Self.program([Self.vector("0+0", "100+8")])
+        guard case let .vector(_, _, _, _, _, _, parameters) = program.instructions[0].operation else {
+            Issue.record("not a vector instruction")
+            return
+        }
+        #expect(parameters == .empty)
     }
 
     /// An adversary's finding: with more than 64 units the check lost its per-unit marks and went
@@ -262,15 +285,18 @@ import TritISA
     @Test(arguments: [HazardCheck.Hazards.readAfterWrite, .writeAfterWrite, .writeAfterRead, .all])
     func randomProgramsAgreeWithTheDefinition(hazards: HazardCheck.Hazards) throws {
         var random = SplitMix64(seed: 2024 + UInt64(hazards.rawValue))
-        var total = 0
+        var total = 0, onParameters = 0
         for _ in 0 ..< 400 {
             let program = Self.randomProgram(&random)
             let expected = HazardOracle.violations(program, hazards: hazards)
             let found = try HazardCheck.violations(in: program, hazards: hazards, source: "r", limit: Int.max).map(Self.parse)
             #expect(found == expected, "\(program.assembly())")
             total += expected.count
+            onParameters += expected.count { $0.operand == "parameters" }
         }
         #expect(total > 100)
+        // Vector parameters were generated and read: some reads of them were refused.
+        if hazards.contains(.readAfterWrite) { #expect(onParameters > 0) }
     }
 
     /// A violation as `HazardOracle` states it, read back from the error text.
@@ -305,7 +331,8 @@ import TritISA
                 operation = .ternaryTile(rows: 1, columns: 1, tokens: 1, weights: range(), input: range(), accumulator: range(),
                                          accumulate: random.chance(50))
             case .vector:
-                operation = .vector(kind: .softmax, operations: 1, specialOps: 0, input: range(), output: range())
+                operation = .vector(kind: .softmax, operations: 1, specialOps: 0, input: range(), output: range(),
+                                    parameters: random.chance(40) ? range() : .empty)
             case .attention:
                 operation = .matrix(kind: .values, macs: 1, input: range(), output: range())
             case .link:

@@ -52,7 +52,10 @@ enum HazardOracle {
             case let .ternaryTile(_, _, _, weights, input, accumulator, accumulate):
                 reads = [("weights", weights), ("input", input)] + (accumulate ? [("accumulator", accumulator)] : [])
                 write = ("accumulator", accumulator)
-            case let .vector(_, _, _, input, output, input2), let .matrix(_, _, input, output, input2):
+            case let .vector(_, _, _, input, output, input2, parameters):
+                reads = [("input", input), ("input2", input2), ("parameters", parameters)]
+                write = ("output", output)
+            case let .matrix(_, _, input, output, input2):
                 reads = [("input", input), ("input2", input2)]
                 write = ("output", output)
             case let .link(kind, _, data):

@@ -78,6 +78,40 @@ import TritISA
         }
     }
 
+    /// A vector's optional `params=` range is read like `input2=`: the same errors, at its value.
+    @Test(arguments: [
+        ("params=64", "line 6, column 74", "params as `base+bytes`", "64"),
+        ("params= ", "line 6, column 74", "params as `base+bytes`", "``"),
+        ("params=0+-8", "line 6, column 76", "a byte count ≥ 0", "negative"),
+        ("params=0+8x", "line 6, column 77", "a byte count (decimal digits)", "8x"),
+        ("params=99999999999999999999+8", "line 6, column 74", "a byte address ≤", "99999999999999999999"),
+        ("params=0+8 params=0+8", "line 6, column 78", "each operand once", "a second `params=`"),
+    ])
+    func malformedParamsAreErrors(operand: String, location: String, expected: String, found: String) {
+        let text = [".tritsim-asm 1", ".unit v vector", ".unit m attention", ".tag t", ".tokens 0",
+                    "v vector.rms_norm operations=1 special_ops=0 input=0+8 output=8+8 \(operand) tag=t"].joined(separator: "\n")
+        do {
+            _ = try Program.assemble(text, source: "p.tasm")
+            Issue.record("assembled: \(operand)")
+        } catch let error as InputError {
+            #expect(error.location == location, "\(error)")
+            #expect(error.expected.contains(expected), "\(error)")
+            #expect(error.found.contains(found), "\(error)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    /// `params` belongs to vector instructions only.
+    @Test func paramsOnAMatrixInstructionIsAnError() {
+        let text = ".tritsim-asm 1\n.unit m attention\n.tag t\n.tokens 0\nm matrix.scores macs=1 input=0+8 output=8+8 params=0+8 tag=t\n"
+        #expect(throws: InputError(source: "p.tasm", location: "line 5, column 45",
+                                   expected: "an operand of matrix.scores (macs, input, output, input2, tag, wait, signal)",
+                                   found: "`params`")) {
+            try Program.assemble(text, source: "p.tasm")
+        }
+    }
+
     @Test func errorsAtTheEndOfTheFile() {
         for (text, location) in [("", "line 1, column 1"), (".tritsim-asm 1\n", "line 2, column 1"),
                                  (".tritsim-asm 1\n.tag x", "line 2, column 7")] {

@@ -1,22 +1,24 @@
+import Foundation
 import Testing
 import TritCore
 import TritISA
+import TritTestSupport
 
 /// `.tbin` validation: every corruption throws `InputError` at a named byte or instruction.
 @Suite struct ProgramEncodingTests {
     /// Two instructions; layout: header 0 ..< 40, units 40 ..< 62 (`dma.0` 10 bytes, `array.0`
-    /// 12), tags 62 ..< 75 (`ffn` 7, `é` 6), record 0 at 75, record 1 at 171, one wait token at
-    /// 267, 271 bytes in all.
+    /// 12), tags 62 ..< 75 (`ffn` 7, `é` 6), record 0 at 75, record 1 at 187 (112-byte records),
+    /// one wait token at 299, 303 bytes in all.
     static func program() throws -> Program {
         try Program.assemble(ProgramAssemblyTests.base.joined(separator: "\n"), source: "base.tasm")
     }
 
-    static let record0 = 75, record1 = 171, waits = 267, total = 271
+    static let record0 = 75, record1 = 187, waits = 299, total = 303
 
     @Test func layoutIsAsDocumented() throws {
         let bytes = try Self.program().binary()
         #expect(bytes.count == Self.total)
-        #expect(Array(bytes[0 ..< 8]) == [0x54, 0x42, 0x49, 0x4E, 1, 0, 96, 0])
+        #expect(Array(bytes[0 ..< 8]) == [0x54, 0x42, 0x49, 0x4E, 2, 0, 112, 0])
         #expect(Array(bytes[8 ..< 40]) == [2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
                                            2, 0, 0, 0, 0, 0, 0, 0])
         #expect(Array(bytes[40 ..< 50]) == [0, 5, 0, 0, 0] + Array("dma.0".utf8))
@@ -53,8 +55,11 @@ import TritISA
         var flipped = bytes
         flipped[0] ^= 0xFF
         Self.expectError(flipped, "byte 0", "magic")
-        Self.expectError(Self.patched(bytes, at: 4, 2, count: 2), "byte 4", "version")
-        Self.expectError(Self.patched(bytes, at: 6, 64, count: 2), "byte 6", "record size")
+        Self.expectError(Self.patched(bytes, at: 4, 3, count: 2), "byte 4", "format version 2 (or 1)")
+        Self.expectError(Self.patched(bytes, at: 4, 0, count: 2), "byte 4", "format version 2 (or 1)")
+        Self.expectError(Self.patched(bytes, at: 6, 64, count: 2), "byte 6", "record size of 112 bytes (format version 2)")
+        // A version-1 header over version-2 records: the record size is that of version 1.
+        Self.expectError(Self.patched(bytes, at: 4, 1, count: 2), "byte 6", "record size of 96 bytes (format version 1)")
         Self.expectError(Self.patched(bytes, at: 8, 70_000, count: 4), "byte 8", "units")
         Self.expectError(Self.patched(bytes, at: 8, 1000, count: 4), "byte 8", "counts that fit")
         Self.expectError(Self.patched(bytes, at: 12, 70_000, count: 4), "byte 12", "tags")
@@ -91,12 +96,13 @@ import TritISA
         Self.expectError(Self.patched(bytes, at: r0 + 24 + 8, -64, count: 8), "instruction 0", "dram.bytes ≥ 0")
         Self.expectError(Self.patched(bytes, at: r1 + 24, Int64(Int32.max) + 1, count: 8), "instruction 1", "rows ≤")
         Self.expectError(Self.patched(bytes, at: r0 + 24 + 8 * 8, 1, count: 8), "instruction 0", "unused operand slot 8")
+        Self.expectError(Self.patched(bytes, at: r0 + 24 + 8 * 10, 1, count: 8), "instruction 0", "unused operand slot 10")
     }
 
     @Test func waitTokensAndTrailingBytesAreChecked() throws {
         let bytes = try Self.program().binary()
-        Self.expectError(Self.patched(bytes, at: Self.waits, 2, count: 4), "byte 267", "wait token in 0 ..< 2")
-        Self.expectError(bytes + [0], "byte 271", "end of the data")
+        Self.expectError(Self.patched(bytes, at: Self.waits, 2, count: 4), "byte 299", "wait token in 0 ..< 2")
+        Self.expectError(bytes + [0], "byte 303", "end of the data")
     }
 
     @Test func everyTruncationThrows() throws {
@@ -107,6 +113,81 @@ import TritISA
             }
         }
         #expect(try Program.decode(bytes, source: "whole.tbin") == Self.program())
+    }
+
+    /// `Tests/Fixtures/programs/version1.tbin`, written by the version-1 encoder (96-byte records,
+    /// no `parameters`) from `version1.tasm`, beside it: every opcode, vector and matrix `input2`.
+    static func versionOneFixture() throws -> (bytes: [UInt8], program: Program) {
+        let folder = RepositoryPaths.fixtures.appendingPathComponent("programs")
+        let bytes = [UInt8](try Data(contentsOf: folder.appendingPathComponent("version1.tbin")))
+        let text = try String(contentsOf: folder.appendingPathComponent("version1.tasm"), encoding: .utf8)
+        return (bytes, try Program.assemble(text, source: "version1.tasm"))
+    }
+
+    /// A version-1 file still decodes: to the program it was written from, every vector's
+    /// `parameters` empty; written again, it becomes version 2 (16 bytes more per record).
+    @Test func versionOneFilesDecodeWithoutParameters() throws {
+        let (bytes, program) = try Self.versionOneFixture()
+        #expect(Array(bytes[4 ..< 8]) == [1, 0, 96, 0])
+        let decoded = try Program.decode(bytes, source: "version1.tbin")
+        #expect(decoded == program)
+        let vectors = decoded.instructions.compactMap { instruction -> SRAMRange? in
+            guard case let .vector(_, _, _, _, _, _, parameters) = instruction.operation else { return nil }
+            return parameters
+        }
+        #expect(vectors == [.empty, .empty])
+        let rewritten = decoded.binary()
+        #expect(Array(rewritten[4 ..< 8]) == [2, 0, 112, 0])
+        #expect(rewritten.count == bytes.count + 16 * program.instructions.count)
+        #expect(try Program.decode(rewritten, source: "version2.tbin") == program)
+    }
+
+    /// Version-1 records are validated as before: their 9 slots only, slot 8 unused by a vector
+    /// (it has no `parameters`); records of the wrong size and truncations are refused.
+    @Test func versionOneRecordsAreValidatedAsVersionOne() throws {
+        let (bytes, _) = try Self.versionOneFixture()
+        // Header 40, units 59 (dma.data, array.0, vector, attention, link), tags 20 (ffn, attention):
+        // records of 96 bytes from 119; instruction 2 is `vector.rms_norm` with input2.
+        let vector = 119 + 2 * 96
+        #expect(bytes[vector] == 3)
+        Self.expectError(Self.patched(bytes, at: vector + 24 + 8 * 8, 1, count: 8), "instruction 2", "unused operand slot 8")
+        Self.expectError(Self.patched(bytes, at: vector + 24 + 8 * 7, -1, count: 8), "instruction 2", "input2.bytes ≥ 0")
+        Self.expectError(Self.patched(bytes, at: 6, 112, count: 2), "byte 6", "record size of 96 bytes (format version 1)")
+        for length in 0 ..< bytes.count {
+            #expect(throws: InputError.self, "cut at \(length)") {
+                try Program.decode(Array(bytes[0 ..< length]), source: "cut.tbin")
+            }
+        }
+    }
+
+    /// Random programs without parameters, their version-2 records cut to version 1's 96 bytes,
+    /// decode to the same program.
+    @Test func randomProgramsDecodeFromVersionOneRecords() throws {
+        var random = SplitMix64(seed: 96)
+        for index in 0 ..< 100 {
+            var program = RandomPrograms.program(&random)
+            for i in program.instructions.indices {
+                if case let .vector(kind, operations, specialOps, input, output, input2, _) = program.instructions[i].operation {
+                    program.instructions[i].operation = .vector(kind: kind, operations: operations, specialOps: specialOps,
+                                                                input: input, output: output, input2: input2)
+                }
+            }
+            let bytes = program.binary()
+            var offset = 40
+            func u32(_ at: Int) -> Int { (0 ..< 4).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) } }
+            for _ in 0 ..< program.units.count { offset += 5 + u32(offset + 1) }
+            for _ in 0 ..< program.tags.count { offset += 4 + u32(offset) }
+            var old = Array(bytes[0 ..< offset])
+            old[4] = 1
+            old[6] = 96
+            for record in 0 ..< program.instructions.count {
+                let start = offset + 112 * record
+                #expect(bytes[start + 96 ..< start + 112].allSatisfy { $0 == 0 })
+                old += bytes[start ..< start + 96]
+            }
+            old += bytes[(offset + 112 * program.instructions.count)...]
+            #expect(try Program.decode(old, source: "random-\(index).tbin") == program, "program \(index)")
+        }
     }
 
     /// Random byte changes never trap: decoding returns a program or throws `InputError`.

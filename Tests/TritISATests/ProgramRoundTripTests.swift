@@ -8,7 +8,7 @@ import TritISA
         var random = SplitMix64(seed: 0x7121_5150)
         var opcodes = Set<Opcode>(), streams = Set<DMAStream>(), vectorKinds = Set<VectorKind>()
         var matrixKinds = Set<MatrixKind>(), unitKinds = Set<UnitKind>(), accumulateFlags = Set<Bool>()
-        var linkKinds = Set<LinkKind>()
+        var linkKinds = Set<LinkKind>(), vectorParameters = Set<Bool>()
         var instructionTotal = 0, waitTotal = 0
         for index in 0 ..< 200 {
             let program = RandomPrograms.program(&random)
@@ -17,7 +17,7 @@ import TritISA
             #expect(assembled == program, "program \(index) via .tasm")
             let bytes = program.binary()
             #expect(bytes.count == 40 + program.units.reduce(0) { $0 + 5 + $1.name.utf8.count }
-                + program.tags.reduce(0) { $0 + 4 + $1.utf8.count } + 96 * program.instructions.count + 4 * program.waitTokens.count)
+                + program.tags.reduce(0) { $0 + 4 + $1.utf8.count } + 112 * program.instructions.count + 4 * program.waitTokens.count)
             let decoded = try Program.decode(bytes, source: "random-\(index).tbin")
             #expect(decoded == program, "program \(index) via .tbin")
             #expect(decoded.assembly() == text, "program \(index): text of the decoded program")
@@ -30,7 +30,9 @@ import TritISA
                 opcodes.insert(instruction.operation.opcode)
                 switch instruction.operation {
                 case let .dmaLoad(stream, _, _), let .dmaStore(stream, _, _): streams.insert(stream)
-                case let .vector(kind, _, _, _, _, _): vectorKinds.insert(kind)
+                case let .vector(kind, _, _, _, _, _, parameters):
+                    vectorKinds.insert(kind)
+                    vectorParameters.insert(parameters != .empty)
                 case let .matrix(kind, _, _, _, _): matrixKinds.insert(kind)
                 case let .ternaryTile(_, _, _, _, _, _, accumulate): accumulateFlags.insert(accumulate)
                 case let .link(kind, _, _): linkKinds.insert(kind)
@@ -45,6 +47,7 @@ import TritISA
         #expect(linkKinds == Set(LinkKind.allCases))
         #expect(unitKinds == Set(UnitKind.allCases))
         #expect(accumulateFlags == [false, true])
+        #expect(vectorParameters == [false, true], "vector instructions with and without parameters")
         #expect(instructionTotal > 2000 && waitTotal > 1000)
     }
 
@@ -75,6 +78,13 @@ import TritISA
             operations.append((.vector(kind: kind, operations: 5, specialOps: 6, input: range, output: range),
                                "vector.\(kind.name) operations=5 special_ops=6 input=64+128 output=64+128"))
         }
+        // The optional operands, written after `output` in this order, only when non-empty.
+        let other = SRAMRange(base: 9, bytes: 10)
+        operations.append((.vector(kind: .rmsNorm, operations: 5, specialOps: 6, input: range, output: range, parameters: other),
+                           "vector.rms_norm operations=5 special_ops=6 input=64+128 output=64+128 params=9+10"))
+        operations.append((.vector(kind: .dequantize, operations: 5, specialOps: 6, input: range, output: range, input2: range,
+                                   parameters: other),
+                           "vector.dequantize operations=5 special_ops=6 input=64+128 output=64+128 input2=64+128 params=9+10"))
         for kind in MatrixKind.allCases {
             operations.append((.matrix(kind: kind, macs: 7, input: range, output: range),
                                "matrix.\(kind.name) macs=7 input=64+128 output=64+128"))

@@ -69,7 +69,7 @@ enum RandomPrograms {
         case .vector:
             return .vector(kind: random.pick(VectorKind.allCases), operations: random.size(Int64.max),
                            specialOps: random.size(Int64.max), input: sram(), output: sram(),
-                           input2: random.chance(50) ? sram() : .empty)
+                           input2: random.chance(50) ? sram() : .empty, parameters: random.chance(50) ? sram() : .empty)
         case .matrix:
             return .matrix(kind: random.pick(MatrixKind.allCases), macs: random.size(Int64.max), input: sram(), output: sram(),
                            input2: random.chance(50) ? sram() : .empty)

@@ -41,6 +41,33 @@ import TritSim
         #expect(stats.counters.sramWriteBytes == 4096)
     }
 
+    /// A vector instruction's parameters (an rms_norm's weights, a dequantize's scales) count as
+    /// SRAM read and in its SRAM-bound time, like its inputs.
+    @Test func vectorParametersAreReadAndTimed() throws {
+        // Edge: 4096 SRAM bytes per cycle, startup 8. Input 8192 + input2 4096 read + 4096 written
+        // = 16384 bytes → 4 cycles; 4097 bytes of parameters more (20481 bytes) → 6 cycles.
+        func run(parameters: SRAMRange) throws -> SimulationStatistics {
+            var builder = ProgramBuilder(units: units, tags: ["t"])
+            builder.emit(.vector(kind: .rmsNorm, operations: 16, specialOps: 1, input: SRAMRange(base: 0, bytes: 8192),
+                                 output: SRAMRange(base: 20000, bytes: 4096), input2: SRAMRange(base: 10000, bytes: 4096),
+                                 parameters: parameters),
+                         on: 2, tag: 0, waits: [])
+            return try Engine(chip: chip).run(builder.build())
+        }
+        let without = try run(parameters: .empty)
+        #expect(without.totalCycles == 4 + 8)
+        #expect(without.counters.sramReadBytes == 12288)
+        let with = try run(parameters: SRAMRange(base: 30000, bytes: 4097))
+        #expect(with.totalCycles == 6 + 8)
+        #expect(with.units[2].busyCycles == 6)
+        #expect(with.counters.sramReadBytes == 12288 + 4097)
+        #expect(with.counters.sramWriteBytes == 4096)
+        // Priced as SRAM reads: 4097 bytes more.
+        let sram = EnergyModel.energy(of: with.counters, on: chip, seconds: 0).sramJoules
+            - EnergyModel.energy(of: without.counters, on: chip, seconds: 0).sramJoules
+        #expect(abs(sram - 4097 * chip.technology.sramReadPicojoulesPerByte * 1e-12) < 1e-18)
+    }
+
     @Test func oneTileTakesLoadPlusTokensPlusDepth() throws {
         var builder = ProgramBuilder(units: units, tags: ["t"])
         builder.emit(tile(tokens: 1), on: 1, tag: 0, waits: [])

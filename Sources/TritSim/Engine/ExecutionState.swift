@@ -202,13 +202,13 @@ struct ExecutionState {
             }
             arrayTiming.count(rows: Int64(rows), columns: Int64(columns), tokens: Int64(tokens), weightBytes: weights.bytes,
                               inputBytes: input.bytes, accumulatorBytes: accumulator.bytes, accumulate: accumulate, into: &actions)
-        case let .vector(_, operations, specialOps, input, output, input2):
+        case let .vector(_, operations, specialOps, input, output, input2, parameters):
             freeAt = now + vectorTiming.occupancy(operations: operations, specialOps: specialOps,
-                                                  bytes: input.bytes + input2.bytes + output.bytes)
+                                                  bytes: input.bytes + input2.bytes + parameters.bytes + output.bytes)
             doneAt = freeAt + vectorTiming.startupCycles
             actions.vectorOps = operations
             actions.specialFunctionOps = specialOps
-            actions.sramReadBytes = input.bytes + input2.bytes
+            actions.sramReadBytes = input.bytes + input2.bytes + parameters.bytes
             actions.sramWriteBytes = output.bytes
         case let .matrix(_, macs, input, output, input2):
             freeAt = now + attentionTiming.occupancy(macs: macs, inputBytes: input.bytes + input2.bytes)
