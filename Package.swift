@@ -31,6 +31,9 @@ let package = Package(
         // The plain reference forward pass of BitNet b1.58 (fp32 + int8 × ternary with int32 sums)
         // that the chip's functional execution is checked against. Knows no hardware.
         .target(name: "TritReference", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
+        // Functional mode's building blocks: a sparse memory that tracks how each byte was written,
+        // and the exact int8 × ternary tile kernel. Knows no timing.
+        .target(name: "TritFunctional", dependencies: ["TritCore", "TritChip", "TritISA"], exclude: ["README.md"]),
         // Tables, CSV, JSON, Markdown. Knows nothing of how numbers were made.
         .target(name: "TritReport", dependencies: ["TritCore"], exclude: ["README.md"]),
         // The command line: parse arguments, call the libraries, print, exit codes.
@@ -43,7 +46,7 @@ let package = Package(
         .testTarget(name: "TritCoreTests", dependencies: ["TritCore", "TritTestSupport"]),
         .testTarget(name: "TritModelTests", dependencies: ["TritModel", "TritTestSupport"]),
         .testTarget(name: "TritWeightsTests", dependencies: ["TritWeights", "TritModel", "TritCore", "TritTestSupport"]),
-        .testTarget(name: "TritChipTests", dependencies: ["TritChip", "TritTestSupport"]),
+        .testTarget(name: "TritChipTests", dependencies: ["TritChip", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritCompilerTests", dependencies: [
             "TritCompiler", "TritModel", "TritChip", "TritISA", "TritTestSupport",
         ]),
@@ -55,5 +58,8 @@ let package = Package(
         .testTarget(name: "TritCLITests", dependencies: ["TritCLI", "TritTestSupport"]),
         .testTarget(name: "TritReferenceTests", dependencies: ["TritReference", "TritModel", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritISATests", dependencies: ["TritISA", "TritCore", "TritTestSupport"]),
+        .testTarget(name: "TritFunctionalTests", dependencies: [
+            "TritFunctional", "TritChip", "TritCore", "TritReference", "TritTestSupport",
+        ]),
     ]
 )
