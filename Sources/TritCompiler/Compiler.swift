@@ -13,6 +13,8 @@ public struct CompiledProgram: Sendable {
     public var precision: Precision
     /// The graph that was lowered.
     public var graph: Graph
+    /// Where the program expects every weight in DRAM (and, SRAM-only, in the weight buffer).
+    public var image: WeightImage
 }
 
 /// Lowers a step graph onto a chip.
@@ -79,7 +81,13 @@ public struct Compiler: Sendable {
     public func compile(_ graph: Graph) throws -> CompiledProgram {
         let precision = Compiler.precision(for: chip)
         let plan = try self.plan(graph)
-        var context = LoweringContext(chip: chip, plan: plan, precision: precision, graph: graph, role: role)
+        let image = try WeightImage(graph: graph, chip: chip, precision: precision)
+        guard chip.config.hasOffChipMemory || image.bytes <= chip.config.sram.weightBufferBytes else {
+            throw InputError(source: chip.config.errorSource, location: "sram.weightBufferBytes",
+                             expected: "at least \(image.bytes) bytes to hold the weight image of \(graph.model.name) resident (an SRAM-only chip; tiles packed one by one)",
+                             found: "\(chip.config.sram.weightBufferBytes) bytes")
+        }
+        var context = LoweringContext(chip: chip, plan: plan, precision: precision, graph: graph, image: image, role: role)
         let stages = Compiler.stages(of: graph, fusingGateAndUp: plan.fusesGateAndUp)
         let total = graph.phase.tokensPerStep
         var previousChunkEnd: TokenID? = nil
@@ -115,7 +123,7 @@ public struct Compiler: Sendable {
                              expected: "micro-batches whose resident weights fit the weight buffer",
                              found: "\(plan.microBatches) micro-batches overwrite weights a later micro-batch still needs (a planning error; set compiler.prefillMicroBatches to 1)")
         }
-        return CompiledProgram(program: context.builder.build(), plan: plan, precision: precision, graph: graph)
+        return CompiledProgram(program: context.builder.build(), plan: plan, precision: precision, graph: graph, image: image)
     }
 
     /// Whether the gate projection at `index` is lowered together with the up projection after it
@@ -194,14 +202,14 @@ public struct Compiler: Sendable {
                 if index + 1 < nodes.count, case .activationQuant = nodes[index + 1].operation, nodes[index + 1].inputs == [index] {
                     // Fusion: RMSNorm and int8 quantisation in one pass over the row; the fp16
                     // normalised row is never written back.
-                    done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), fusedQuantize: chunkNode(nodes[index + 1], tokens: normTokens),
+                    done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), index: index, fusedQuantize: chunkNode(nodes[index + 1], tokens: normTokens),
                                                 loadWeights: slice.microBatch == 0 || runsOnce)
                     context.nodeDone[index] = done
                     context.nodeDone[index + 1] = done
                     index += 2
                     continue
                 }
-                done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), loadWeights: slice.microBatch == 0 || runsOnce)
+                done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), index: index, loadWeights: slice.microBatch == 0 || runsOnce)
             case .activationQuant:
                 done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .quantize)
             case let .bitLinear(_, inFeatures, outFeatures):
@@ -252,7 +260,7 @@ public struct Compiler: Sendable {
             case let .denseLinear(_, inFeatures, outFeatures, _):
                 if isPrefill && !slice.endsStep { index += 1; continue }
                 let rows = isPrefill ? 1 : tokens
-                done = context.lowerDense(chunkNode(node, tokens: rows), tokens: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+                done = context.lowerDense(chunkNode(node, tokens: rows), index: index, tokens: rows, inFeatures: inFeatures, outFeatures: outFeatures)
             }
             context.nodeDone[index] = done
             index += 1

@@ -144,6 +144,13 @@ public struct MemoryPlan: Equatable, Sendable {
         }
         // Slots in use: as many as fit, or fewer when the config limits how far DMA runs ahead.
         let slotsUsed = Int(min(slots, Int64(c.weightPrefetchDepth ?? Int(1 << 20))))
+        // The LM head streams whole fp rows through the weight ring.
+        let lmHeadRowBytes = Int64(m.hiddenSize) * Int64(precision.fullPrecisionWeightBytes)
+        guard lmHeadRowBytes <= Int64(slotsUsed) * chunkBytes else {
+            throw InputError(source: source, location: "sram.weightBufferBytes",
+                             expected: "room in the weight chunks in use for one LM-head row of \(lmHeadRowBytes) bytes (\(m.hiddenSize) fp16 weights)",
+                             found: "\(slotsUsed) chunks of \(chunkBytes) bytes")
+        }
         var perTokenUsed = perToken
         var microBatches = 1
         var fusesGateAndUp = fusable
@@ -283,12 +290,14 @@ public struct MemoryPlan: Equatable, Sendable {
                 if perShape[key] == nil {
                     let tiles = TileAssignment.choose(chip: chip, precision: Compiler.precision(for: chip), tokens: microTokens,
                                                       inFeatures: inFeatures, outFeatures: outFeatures)
-                    let steps = Int64(tiles.map(\.count).max() ?? 0)
-                    perShape[key] = (Int64(tiles.reduce(0) { $0 + $1.count }) + Int64(ceilDiv(outFeatures, a.columns))) * microBatches + steps
+                    let count = Int64(tiles.reduce(0) { $0 + $1.count })
+                    // Per micro-batch its tiles and dequantisations; one DMA per tile, once per chunk.
+                    perShape[key] = (count + Int64(ceilDiv(outFeatures, a.columns))) * microBatches + count
                 }
                 perChunk += perShape[key] ?? 0
             case let .denseLinear(_, inFeatures, outFeatures, _):
-                lmHead += 2 * ceilDiv(Int64(inFeatures) * Int64(outFeatures) * 2, plan.weightChunkBytes)
+                let rowsPerChunk = max(1, plan.weightChunkBytes / (Int64(inFeatures) * 2))
+                lmHead += 2 * ceilDiv(Int64(outFeatures), rowsPerChunk)
             default:
                 perChunk += 4 * microBatches
             }

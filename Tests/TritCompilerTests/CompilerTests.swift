@@ -145,24 +145,27 @@ import TritTestSupport
         let chip = try chips.load("edge")
         let graph = try Graph.decode(try ModelCatalog(folder: RepositoryPaths.models).load("2b4t"), batch: 1, context: 8)
         var bytes: [WeightFormat: Int64] = [:]
+        var tiles: Int64 = 0
         for format in WeightFormat.allCases {
-            let program = try Compiler(chip: chip.with { $0.weightFormat = format }).compile(graph).program
-            bytes[format] = program.instructions.reduce(Int64(0)) { total, instruction in
+            let compiled = try Compiler(chip: chip.with { $0.weightFormat = format }).compile(graph)
+            bytes[format] = compiled.program.instructions.reduce(Int64(0)) { total, instruction in
                 if case let .dmaLoad(.ternaryWeights, dram, _) = instruction.operation { return total + dram.bytes }
                 return total
             }
-            // Exactly the packed size of every tensor: ⌈weights × bits / 8⌉ each.
-            let expected = graph.nodes.reduce(Int64(0)) { $0 + format.bitsPerWeight.bytes(forWeights: $1.ternaryParameterCount) }
-            #expect(bytes[format] == expected, "\(format)")
+            tiles = compiled.image.ternary.reduce(0) { $0 + Int64($1.rowBlocks * $1.columnBlocks) }
+            // Tiles are packed one by one (`TilePacking`): within a byte per tile of the tensors'
+            // packed size ⌈weights × bits / 8⌉, and exactly the image's ternary bytes.
+            let tensorLevel = graph.nodes.reduce(Int64(0)) { $0 + format.bitsPerWeight.bytes(forWeights: $1.ternaryParameterCount) }
+            #expect(bytes[format] == compiled.image.ternaryBytes, "\(format)")
+            #expect(abs((bytes[format] ?? 0) - tensorLevel) <= tiles, "\(format)")
         }
-        let tensors = Int64(graph.nodes.filter { $0.ternaryParameterCount > 0 }.count)
         let i2s = try #require(bytes[.i2s])
         #expect(i2s * 8 == 2 * graph.ternaryParameterCount)  // 2 bits each, no rounding for these shapes
         for format in [WeightFormat.tl2, .base3] {
             let b = format.bitsPerWeight
             let packed = try #require(bytes[format])
-            // packed / i2s = (numerator / denominator) / 2, up to one byte of rounding per tensor.
-            #expect(abs(packed * 2 * b.denominator - i2s * b.numerator) <= 2 * b.denominator * tensors, "\(format)")
+            // packed / i2s = (numerator / denominator) / 2, up to one byte of rounding per tile.
+            #expect(abs(packed * 2 * b.denominator - i2s * b.numerator) <= 2 * b.denominator * tiles, "\(format)")
         }
     }
 }

@@ -10,8 +10,8 @@ import TritModel
 /// accumulates int32 partial sums over consecutive tiles of one column block; a column block
 /// whose tiles fall on p arrays leaves p partial sums, which the vector unit adds ((p − 1) ×
 /// tokens × columns int32 adds) when it dequantises (× γ / s) the block, as soon as the block's
-/// last tile is done. Tiles stream in chunks holding the next tile of every busy array, so one
-/// DMA feeds all arrays at once.
+/// last tile is done. Each tile is one DMA from its range of the weight image (`WeightImage`)
+/// into the weight ring; step by step, the next tile of every busy array is loaded.
 /// How tiles are spread over the arrays: `TileAssignment`.
 extension LoweringContext {
     /// Micro-batches (see `MemoryPlan`): the first micro-batch of a chunk loads the weight
@@ -52,21 +52,17 @@ extension LoweringContext {
         } else {
             arrayOfRun = placeRuns(assignment, tokens: tokens)
         }
-        var loadedChunks: [SRAMRange] = []
+        var loadedTiles: [[SRAMRange]] = Array(repeating: [], count: assignment.count)
         let busyArrays = assignment.indices.filter { !assignment[$0].isEmpty }
         let steps = assignment.map(\.count).max() ?? 0
         let inputs = inputTokens(node)
-        let bits = chip.config.weightFormat.bitsPerWeight
-        // Tiles are packed one after another in column-major order (row blocks inner), so a
-        // tile's bytes are the difference of the packed size up to its end and up to its start:
-        // the tensor's tiles add up to exactly the tensor's packed size in any format.
-        // Fused gate and up: block 2k + t is block k of tensor t, so offsets are within that tensor.
-        func shape(_ tile: (row: Int, column: Int)) -> (rows: Int, columns: Int, bytes: Int64) {
-            let r = min(rows, inFeatures - tile.row * rows)
-            let c = layout.width(tile.column)
-            let before = Int64(layout.blockInTensor(tile.column) * columns) * Int64(inFeatures) + Int64(tile.row * rows) * Int64(c)
-            let bytes = bits.bytes(forWeights: before + Int64(r * c)) - bits.bytes(forWeights: before)
-            return (r, c, bytes)
+        // Fused gate and up: block 2k + t is block k of tensor t (the gate's node, then the up's).
+        func source(_ tile: (row: Int, column: Int)) -> DRAMRange {
+            let tensor = image.ternaryTensor(ofNode: index + (layout.paired ? tile.column % 2 : 0))
+            return tensor?.tile(row: tile.row, column: layout.blockInTensor(tile.column)) ?? DRAMRange(base: image.bytes, bytes: 0)
+        }
+        func shape(_ tile: (row: Int, column: Int)) -> (rows: Int, columns: Int) {
+            (min(rows, inFeatures - tile.row * rows), layout.width(tile.column))
         }
         // Per column block: the tiles that finish it (one per array sharing it), and how many remain.
         var pendingTiles = Array(repeating: 0, count: layout.count)
@@ -79,31 +75,29 @@ extension LoweringContext {
         var dequantized: TokenID? = nil
         for step in 0..<steps {
             let busy = busyArrays.filter { step < assignment[$0].count }
-            let chunk: (range: SRAMRange, ready: TokenID?)
-            if let resident {
-                chunk = (resident.chunks[step], nil)
-            } else {
-                let chunkBytes = busy.reduce(Int64(0)) { $0 + shape(assignment[$1][step]).bytes }
-                let loaded = loadWeightChunk(bytes: chunkBytes, stream: .ternaryWeights, tag: tag)
-                chunk = (loaded.range, loaded.ready)
-                loadedChunks.append(loaded.range)
-            }
-            var offset: Int64 = 0
             for a in busy {
                 let tile = assignment[a][step]
-                let (rowsUsed, columnsUsed, bytes) = shape(tile)
-                var waits = chunk.ready.map { [$0] } ?? []
+                let (rowsUsed, columnsUsed) = shape(tile)
+                // The tile's packed bytes: already in the weight buffer for a later micro-batch,
+                // otherwise loaded from the weight image (resident on an SRAM-only chip).
+                let weights: (range: SRAMRange, ready: TokenID?)
+                if let resident {
+                    weights = (resident.tiles[a][step], nil)
+                } else {
+                    weights = loadWeights(source(tile), stream: .ternaryWeights, tag: tag)
+                    loadedTiles[a].append(weights.range)
+                }
+                var waits = weights.ready.map { [$0] } ?? []
                 if step == 0 { waits.append(contentsOf: inputs) }
                 let accumulate = step > 0 && assignment[a][step - 1].column == tile.column
                 let operation = Instruction.Operation.ternaryTile(
                     rows: Int32(rowsUsed), columns: Int32(columnsUsed), tokens: Int32(tokens),
-                    weights: SRAMRange(base: chunk.range.base + offset, bytes: bytes),
+                    weights: weights.range,
                     input: activationRange(bytes: Int64(tokens * rowsUsed) * Int64(precision.quantizedActivationBytes)),
                     accumulator: activationRange(bytes: Int64(tokens * columnsUsed) * 4),
                     accumulate: accumulate)
-                offset += bytes
                 let done = builder.emit(operation, on: arrays[arrayOfRun[a]], tag: tag, waits: waits) ?? -1
-                releaseWeights(chunk.range, after: done)
+                releaseWeights(weights.range, after: done)
                 let finishesColumn = step + 1 == assignment[a].count || assignment[a][step + 1].column != tile.column
                 if finishesColumn {
                     finishing[tile.column].append(done)
@@ -138,10 +132,10 @@ extension LoweringContext {
             }
         }
         if slice.microBatch == 0, slice.microBatches > 1 {
-            residentWeights[index] = ResidentWeights(assignment: assignment, arrayOfRun: arrayOfRun, chunks: loadedChunks)
-            for range in loadedChunks { weightRing.pin(range, true) }
+            residentWeights[index] = ResidentWeights(assignment: assignment, arrayOfRun: arrayOfRun, tiles: loadedTiles)
+            for range in loadedTiles.joined() { weightRing.pin(range, true) }
         } else if slice.microBatch > 0, slice.microBatch + 1 == slice.microBatches {
-            for range in resident?.chunks ?? [] { weightRing.pin(range, false) }
+            for range in (resident?.tiles ?? []).joined() { weightRing.pin(range, false) }
             residentWeights[index] = nil
         }
         // The vector unit runs in order, so the last dequantisation implies all earlier ones.

@@ -58,10 +58,11 @@ extension LoweringContext {
     /// What an RMSNorm waits for besides its input: its weights (a DMA when `loadWeights`, unless
     /// resident), the activations from the previous pipeline stage (first norm of a later stage),
     /// and the all-reduced sums of squares (sub-layer norm under tensor parallelism).
-    mutating func normPrerequisites(_ node: GraphNode, weightBytes bytes: Int64, loadWeights: Bool) -> [TokenID] {
+    mutating func normPrerequisites(_ node: GraphNode, index: Int, weightBytes bytes: Int64, loadWeights: Bool) -> [TokenID] {
         var ready: [TokenID] = []
+        let dram = image.fullPrecisionTensor(ofNode: index)?.range ?? DRAMRange(base: image.bytes, bytes: bytes)
         if chip.config.hasOffChipMemory, loadWeights,
-           let weights = builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: DRAMRange(base: 0, bytes: bytes),
+           let weights = builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: dram,
                                                sram: activationRange(bytes: bytes)),
                                       on: dataDMA, tag: LoweringContext.tag(node.category), waits: []) {
             ready.append(weights)
@@ -80,9 +81,8 @@ extension LoweringContext {
 
     /// Ends a token chunk: a stage that feeds the next one sends its tokens × hidden fp16
     /// activations after the chunk's last residual (`after`); returns what the next chunk must
-    /// wait for. Also restarts the resident-weight layout, which every chunk reads in the same order.
+    /// wait for.
     mutating func finishChunk(tokens: Int, after lastResidual: TokenID?) -> TokenID? {
-        residentWeightCursor = 0
         guard let link, role.sendsActivations else { return lastResidual }
         let bytes = Int64(tokens) * Int64(hiddenSize) * Int64(precision.activationBytes)
         return builder.emit(.link(kind: .send, chips: 2, data: activationRange(bytes: bytes)),

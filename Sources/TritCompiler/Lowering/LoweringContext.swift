@@ -24,8 +24,8 @@ struct LoweringContext {
     let role: ChipRole
     /// The statistics tag of link instructions (meaningful when `link` is set).
     let linkTag: UInt16
-    /// Next SRAM address of resident weights on an SRAM-only chip (LoweringContext+Resident.swift).
-    var residentWeightCursor: Int64 = 0
+    /// Where every weight lies in DRAM (and, on an SRAM-only chip, in the weight buffer).
+    let image: WeightImage
     /// The model's hidden size (elements of one residual-stream row).
     let hiddenSize: Int
 
@@ -35,8 +35,6 @@ struct LoweringContext {
     var nodeDone: [TokenID?]
     /// Per layer: token of the KV store of the previous chunk (later chunks read it back).
     var kvStored: [TokenID?]
-    /// Next free DRAM address of the weight image, for bookkeeping of DMA ranges.
-    var dramCursor: Int64 = 0
     /// Tile assignments already chosen, by layer shape (every block repeats the same shapes).
     var assignments: [AssignmentKey: [[(row: Int, column: Int)]]] = [:]
     /// Per BitLinear node (graph index) of the current chunk: its tile assignment and the weight
@@ -53,8 +51,8 @@ struct LoweringContext {
         let assignment: [[(row: Int, column: Int)]]
         /// Array that runs each run of the assignment.
         let arrayOfRun: [Int]
-        /// SRAM range of each step's chunk.
-        let chunks: [SRAMRange]
+        /// SRAM range of each run's tile at each step (`tiles[run][step]`).
+        let tiles: [[SRAMRange]]
     }
 
     /// The shape that decides a BitLinear's tile assignment.
@@ -66,8 +64,9 @@ struct LoweringContext {
         let paired: Bool
     }
 
-    init(chip: ResolvedChip, plan: MemoryPlan, precision: Precision, graph: Graph, role: ChipRole = .single) {
+    init(chip: ResolvedChip, plan: MemoryPlan, precision: Precision, graph: Graph, image: WeightImage, role: ChipRole = .single) {
         self.chip = chip
+        self.image = image
         self.plan = plan
         self.precision = precision
         self.role = role
@@ -111,16 +110,14 @@ struct LoweringContext {
         node.inputs.compactMap { nodeDone[$0] }
     }
 
-    /// Streams `bytes` (at most one chunk) of weights from DRAM into the weight ring; returns
-    /// the chunk's SRAM range and the token signalled when the data has arrived. On an SRAM-only
-    /// chip the weights are resident: no DMA, the range is where they live, and there is no token
-    /// to wait for.
-    mutating func loadWeightChunk(bytes: Int64, stream: DMAStream, tag: UInt16) -> (range: SRAMRange, ready: TokenID?) {
-        guard chip.config.hasOffChipMemory else { return (residentWeightRange(bytes: bytes), nil) }
-        let (range, overwritten) = weightRing.allocate(bytes: bytes)
-        let dramRange = DRAMRange(base: dramCursor, bytes: bytes)
-        dramCursor += bytes
-        let ready = builder.emit(.dmaLoad(stream: stream, dram: dramRange, sram: range), on: weightDMA, tag: tag,
+    /// Brings the weights at `dram` (a range of the weight image) on chip: streams them from DRAM
+    /// into the weight ring and returns their SRAM range and the token signalled when they have
+    /// arrived. On an SRAM-only chip the image is resident at the start of the weight buffer: no
+    /// DMA, the range is where they live, and there is no token to wait for.
+    mutating func loadWeights(_ dram: DRAMRange, stream: DMAStream, tag: UInt16) -> (range: SRAMRange, ready: TokenID?) {
+        guard chip.config.hasOffChipMemory else { return (SRAMRange(base: dram.base, bytes: dram.bytes), nil) }
+        let (range, overwritten) = weightRing.allocate(bytes: dram.bytes)
+        let ready = builder.emit(.dmaLoad(stream: stream, dram: dram, sram: range), on: weightDMA, tag: tag,
                                  waits: overwritten) ?? -1
         return (range, ready)
     }

@@ -19,9 +19,9 @@ extension LoweringContext {
     /// the int8 row and its scale.
     /// - Parameter loadWeights: false for a chunk's later micro-batches, which reuse the weights
     ///   the first one loaded (the vector unit runs in order, so they are already there).
-    mutating func lowerRMSNorm(_ node: GraphNode, fusedQuantize quantize: GraphNode? = nil, loadWeights: Bool = true) -> TokenID? {
+    mutating func lowerRMSNorm(_ node: GraphNode, index: Int, fusedQuantize quantize: GraphNode? = nil, loadWeights: Bool = true) -> TokenID? {
         let bytes = node.weightBytes(precision)
-        let ready = normPrerequisites(node, weightBytes: bytes, loadWeights: loadWeights)
+        let ready = normPrerequisites(node, index: index, weightBytes: bytes, loadWeights: loadWeights)
         guard let quantize else { return lowerVector(node, kind: .rmsNorm, extraWaits: ready) }
         return builder.emit(.vector(kind: .rmsNorm, operations: node.vectorOps + quantize.vectorOps,
                                     specialOps: node.specialFunctionOps + quantize.specialFunctionOps,
@@ -54,25 +54,27 @@ extension LoweringContext {
         return stored
     }
 
-    /// A full-precision linear layer (LM head): fp16 weights stream through the weight slots
+    /// A full-precision linear layer (LM head): its fp16 `[out × in]` weights (the image's range of
+    /// `index`, the embedding's when tied) stream through the weight ring in chunks of whole rows,
     /// and the attention unit's MAC array computes [tokens × in] × [chunk rows × in]ᵀ per chunk.
-    mutating func lowerDense(_ node: GraphNode, tokens: Int, inFeatures: Int, outFeatures: Int) -> TokenID? {
+    mutating func lowerDense(_ node: GraphNode, index: Int, tokens: Int, inFeatures: Int, outFeatures: Int) -> TokenID? {
         let tag = LoweringContext.tag(node.category)
         let elementBytes = Int64(precision.fullPrecisionWeightBytes)
-        let totalBytes = Int64(inFeatures) * Int64(outFeatures) * elementBytes
-        let chunkBytes = max(elementBytes, plan.weightChunkBytes / elementBytes * elementBytes)
-        var remaining = totalBytes
+        let rowBytes = Int64(inFeatures) * elementBytes
+        let weights = image.fullPrecisionTensor(ofNode: index)?.range
+            ?? DRAMRange(base: image.bytes, bytes: Int64(outFeatures) * rowBytes)
+        // Whole rows per chunk (one row when a row is larger than a chunk).
+        let chunkBytes = max(1, plan.weightChunkBytes / rowBytes) * rowBytes
+        var offset: Int64 = 0
         var last: TokenID? = nil
-        var first = true
-        while remaining > 0 {
-            let bytes = min(chunkBytes, remaining)
-            remaining -= bytes
-            let chunk = loadWeightChunk(bytes: bytes, stream: .fullPrecisionWeights, tag: tag)
+        while offset < weights.bytes {
+            let bytes = min(chunkBytes, weights.bytes - offset)
+            let chunk = loadWeights(DRAMRange(base: weights.base + offset, bytes: bytes), stream: .fullPrecisionWeights, tag: tag)
             var waits = chunk.ready.map { [$0] } ?? []
-            if first { waits.append(contentsOf: inputTokens(node)) }
-            first = false
+            if offset == 0 { waits.append(contentsOf: inputTokens(node)) }
+            offset += bytes
             let macs = Int64(tokens) * (bytes / elementBytes)
-            let outputBytes = Int64(tokens) * (bytes / elementBytes / Int64(inFeatures) + 1) * Int64(precision.activationBytes)
+            let outputBytes = Int64(tokens) * (bytes / rowBytes) * Int64(precision.activationBytes)
             let done = builder.emit(.matrix(kind: .dense, macs: macs,
                                             input: SRAMRange(base: chunk.range.base, bytes: bytes + Int64(tokens * inFeatures) * Int64(precision.activationBytes)),
                                             output: activationRange(bytes: outputBytes)),
