@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "TritReference", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
         // Functional mode's building blocks: a sparse memory that tracks how each byte was written,
         // and the exact int8 × ternary tile kernel. Knows no timing.
-        .target(name: "TritFunctional", dependencies: ["TritCore", "TritChip", "TritISA"], exclude: ["README.md"]),
+        .target(name: "TritFunctional", dependencies: ["TritCore", "TritChip", "TritISA", "TritModel", "TritCompiler", "TritReference"],
+                exclude: ["README.md"]),
         // Tables, CSV, JSON, Markdown. Knows nothing of how numbers were made.
         .target(name: "TritReport", dependencies: ["TritCore"], exclude: ["README.md"]),
         // The command line: parse arguments, call the libraries, print, exit codes.
@@ -59,7 +60,7 @@ let package = Package(
         .testTarget(name: "TritReferenceTests", dependencies: ["TritReference", "TritModel", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritISATests", dependencies: ["TritISA", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritFunctionalTests", dependencies: [
-            "TritFunctional", "TritChip", "TritCore", "TritReference", "TritTestSupport",
+            "TritFunctional", "TritChip", "TritCore", "TritReference", "TritModel", "TritCompiler", "TritISA", "TritTestSupport",
         ]),
     ]
 )

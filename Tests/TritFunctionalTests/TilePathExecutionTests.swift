@@ -1,0 +1,158 @@
+import Testing
+import TritChip
+import TritCompiler
+import TritCore
+import TritISA
+import TritModel
+import TritReference
+import TritTestSupport
+@testable import TritFunctional
+
+/// Issue 4: the chip's ternary path, run on real packed bytes, gives every BitLinear's int32 sums
+/// exactly — on every preset, in every weight format, for prefill and decode programs.
+@Suite struct TilePathExecutionTests {
+    static let chips = ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology)
+
+    /// The issue's scaled-down 2B4T: 2 layers, hidden 256, 4/1 heads, FFN 512, vocab 1000, ReLU², sub-norms.
+    static let small2B4T = ModelConfig(name: "seeded-2b4t-small", hiddenSize: 256, intermediateSize: 512, layers: 2, attentionHeads: 4,
+                                       kvHeads: 1, headDim: 64, vocabSize: 1000, tieWordEmbeddings: true, activation: .relu2,
+                                       ropeTheta: 500_000, maxPositionEmbeddings: 4096, rmsNormEps: 1e-5, subNorms: true)
+    /// A SiLU, multi-head (no GQA), untied, no-sub-norm variant.
+    static let smallSiLUMHA = ModelConfig(name: "seeded-silu-mha-small", hiddenSize: 256, intermediateSize: 512, layers: 2, attentionHeads: 4,
+                                          kvHeads: 4, headDim: 64, vocabSize: 1000, tieWordEmbeddings: false, activation: .silu,
+                                          ropeTheta: 10_000, maxPositionEmbeddings: 4096, rmsNormEps: 1e-6, subNorms: false)
+
+    /// A chip that splits every layer into many small tiles over 3 arrays (split-K partial sums,
+    /// ragged edges), runs a prefill in several chunks and pipelines 2 micro-batches per chunk.
+    static func smallTileChip() throws -> ResolvedChip {
+        try chips.load("datacenter-hbm3e").with {
+            $0.ternaryArray.rows = 96
+            $0.ternaryArray.columns = 80
+            $0.ternaryArray.count = 3
+            $0.ternaryArray.weightLoadBytesPerCycle = 64
+            $0.sram.activationBufferBytes = 40_000
+            $0.prefillMicroBatches = 2
+        }
+    }
+
+    /// The reference's int8 input and int32 sums of each BitLinear node of `graph`, by node index.
+    static func reference(_ trace: ForwardTrace, graph: Graph) -> (inputs: [Int: Matrix<Int8>], sums: [Int: Matrix<Int32>]) {
+        var inputs: [Int: Matrix<Int8>] = [:], sums: [Int: Matrix<Int32>] = [:]
+        for (index, node) in graph.nodes.enumerated() {
+            guard case .bitLinear = node.operation, let layer = node.layer else { continue }
+            let l = trace.layers[layer]
+            let suffix = node.name.split(separator: ".").suffix(2).joined(separator: ".")
+            switch suffix {
+            case "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj": inputs[index] = l.attentionInput.values
+            case "self_attn.o_proj": inputs[index] = l.oInput.values
+            case "mlp.gate_proj", "mlp.up_proj": inputs[index] = l.mlpInput.values
+            default: inputs[index] = l.downInput.values
+            }
+            sums[index] = l.bitLinears.first { node.name.hasSuffix($0.name) }?.trace.accumulators
+        }
+        return (inputs, sums)
+    }
+
+    /// Compiles `graph` for `chip`, writes `model`'s image and runs the tile path.
+    static func run(_ model: ReferenceModel, _ graph: Graph, on chip: ResolvedChip,
+                    edit: (inout Program) -> Void = { _ in }) throws -> (compiled: CompiledProgram, sums: [Int: Matrix<Int32>]) {
+        var compiled = try Compiler(chip: chip).compile(graph)
+        edit(&compiled.program)
+        let c = chip.config
+        var image = FunctionalMemory(name: c.hasOffChipMemory ? "DRAM" : "SRAM",
+                                     capacity: c.hasOffChipMemory ? c.offChipMemory.capacityBytes
+                                         : c.sram.weightBufferBytes + c.sram.activationBufferBytes + c.sram.kvBufferBytes)
+        try WeightImageWriter.write(model, image: compiled.image, graph: graph, rows: c.ternaryArray.rows, columns: c.ternaryArray.columns,
+                                    format: c.weightFormat, into: &image)
+        let prompt = promptTokens(graph)
+        let trace = try traceFor(model, graph, prompt: prompt)
+        let sums = try TilePathExecution.run(compiled, on: chip, image: image, inputs: reference(trace, graph: graph).inputs)
+        return (compiled, sums)
+    }
+
+    static func promptTokens(_ graph: Graph) -> [Int] {
+        let count: Int
+        switch graph.phase {
+        case .prefill(let tokens): count = tokens
+        case .decode(_, let context): count = context
+        }
+        var random = SplitMix64(seed: 42)
+        return (0..<count + 1).map { _ in Int(random.next() % UInt64(graph.model.vocabSize)) }
+    }
+
+    /// The reference trace of the step `graph` describes: the prompt's prefill, or one decode
+    /// token after a prefill of `context` tokens.
+    static func traceFor(_ model: ReferenceModel, _ graph: Graph, prompt: [Int]) throws -> ForwardTrace {
+        switch graph.phase {
+        case .prefill(let tokens):
+            return try model.prefill(tokens: Array(prompt.prefix(tokens))).trace
+        case .decode(_, let context):
+            var cache = try model.prefill(tokens: Array(prompt.prefix(context))).cache
+            return try model.decode(token: prompt[context], cache: &cache)
+        }
+    }
+
+    static func expectExact(_ model: ReferenceModel, _ graph: Graph, on chip: ResolvedChip, _ label: String) throws {
+        let (_, sums) = try run(model, graph, on: chip)
+        let expected = reference(try traceFor(model, graph, prompt: promptTokens(graph)), graph: graph).sums
+        #expect(sums.count == 7 * graph.model.layers, "\(label): BitLinears computed")
+        for (node, want) in expected {
+            let got = sums[node]?.elements ?? []
+            let differing = got.count == want.elements.count ? zip(got, want.elements).filter { $0 != $1 }.count : want.elements.count
+            #expect(differing == 0, "\(label): \(differing) of \(want.elements.count) sums of \(graph.nodes[node].name) differ from the reference")
+        }
+    }
+
+    @Test(arguments: ["edge-lpddr5x", "datacenter-hbm3e", "sram-only-220mib"], WeightFormat.allCases)
+    func everyPresetAndFormatGivesTheReferenceSums(chipName: String, format: WeightFormat) throws {
+        let chip = try Self.chips.load(chipName).with { $0.weightFormat = format }
+        for config in [Self.small2B4T, Self.smallSiLUMHA] {
+            let model = try ReferenceModel.random(config: config, seed: 7)
+            for graph in [try Graph.prefill(config, tokens: 37), try Graph.decode(config, batch: 1, context: 20)] {
+                try Self.expectExact(model, graph, on: chip, "\(chipName) \(format) \(config.name) \(graph.phase)")
+            }
+        }
+    }
+
+    /// Split-K partial sums, ragged tiles, several chunks and micro-batches: still exact.
+    @Test(arguments: WeightFormat.allCases)
+    func smallTilesChunksAndMicroBatchesGiveTheReferenceSums(format: WeightFormat) throws {
+        let chip = try Self.smallTileChip().with { $0.weightFormat = format }
+        let model = try ReferenceModel.random(config: Self.small2B4T, seed: 11)
+        let prefill = try Graph.prefill(Self.small2B4T, tokens: 45)
+        let plan = try Compiler(chip: chip).compile(prefill).plan
+        #expect(plan.chunks > 1 && plan.microBatches == 2, "the case exercises chunks and micro-batches")
+        try Self.expectExact(model, prefill, on: chip, "small tiles \(format) prefill")
+        try Self.expectExact(model, try Graph.decode(Self.small2B4T, batch: 1, context: 9), on: chip, "small tiles \(format) decode")
+    }
+
+    /// A compiler that drops a tile, or starts a column block's sums over mid-way, is caught.
+    @Test func aDroppedTileOrAWrongAccumulateFlagIsCaught() throws {
+        let chip = try Self.smallTileChip()
+        let model = try ReferenceModel.random(config: Self.small2B4T, seed: 3)
+        let graph = try Graph.decode(Self.small2B4T, batch: 1, context: 5)
+        let expected = Self.reference(try Self.traceFor(model, graph, prompt: Self.promptTokens(graph)), graph: graph).sums
+        let tiles = try Compiler(chip: chip).compile(graph).program.instructions.indices.filter {
+            if case .ternaryTile = try Compiler(chip: chip).compile(graph).program.instructions[$0].operation { return true }
+            return false
+        }
+        // Drop one tile (in the middle of the step): the sums differ or the run refuses.
+        let dropped = tiles[tiles.count / 2]
+        let droppedRun = Result { try Self.run(model, graph, on: chip) { $0.instructions.remove(at: dropped) }.sums }
+        if case let .success(sums) = droppedRun { #expect(sums != expected, "dropping tile \(dropped) went unnoticed") }
+        // Flip the accumulate flag of a tile that continues a column block: refused by name.
+        let program = try Compiler(chip: chip).compile(graph).program
+        let continuing = try #require(tiles.first {
+            if case let .ternaryTile(_, _, _, _, _, _, accumulate) = program.instructions[$0].operation { return accumulate }
+            return false
+        })
+        #expect(throws: InputError.self) {
+            _ = try Self.run(model, graph, on: chip) { program in
+                if case let .ternaryTile(r, c, t, w, i, a, _) = program.instructions[continuing].operation {
+                    program.instructions[continuing].operation = .ternaryTile(rows: r, columns: c, tokens: t, weights: w, input: i,
+                                                                              accumulator: a, accumulate: false)
+                }
+            }
+        }
+    }
+}
