@@ -88,6 +88,10 @@ public enum TilePathExecution {
                           let input = inputs[tile.node] else {
                         throw refuse("an int8 input for \(compiled.graph.nodes[tile.node].name)", "none")
                     }
+                    guard input.rows == stepTokens, input.columns == inFeatures else {
+                        throw refuse("a \(stepTokens)×\(inFeatures) int8 input for \(compiled.graph.nodes[tile.node].name)",
+                                     "\(input.rows)×\(input.columns)")
+                    }
                     let height = min(rows, inFeatures - tile.row * rows), width = min(columns, outFeatures - tile.column * columns)
                     guard Int(tileRows) == height, Int(tileColumns) == width else {
                         throw refuse("a \(height)×\(width) tile (\(compiled.graph.nodes[tile.node].name) tile (\(tile.row), \(tile.column)))",

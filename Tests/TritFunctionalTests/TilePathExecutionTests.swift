@@ -155,4 +155,20 @@ import TritTestSupport
             }
         }
     }
+
+    /// Inputs of the wrong shape are refused with the node named, not a trap.
+    @Test func aWronglyShapedInputIsRefused() throws {
+        let chip = try Self.chips.load("edge-lpddr5x")
+        let model = try ReferenceModel.random(config: Self.small2B4T, seed: 5)
+        let graph = try Graph.decode(Self.small2B4T, batch: 1, context: 3)
+        let compiled = try Compiler(chip: chip).compile(graph)
+        var image = FunctionalMemory(name: "DRAM", capacity: chip.config.offChipMemory.capacityBytes)
+        try WeightImageWriter.write(model, image: compiled.image, graph: graph, rows: 256, columns: 256, format: .i2s, into: &image)
+        let inputs = compiled.image.ternary.reduce(into: [Int: Matrix<Int8>]()) { $0[$1.node] = Matrix(rows: 1, columns: 7, repeating: 0) }
+        #expect {
+            _ = try TilePathExecution.run(compiled, on: chip, image: image, inputs: inputs)
+        } throws: { error in
+            "\(error)".contains("a 1×256 int8 input for model.layers.0.self_attn.q_proj")
+        }
+    }
 }
