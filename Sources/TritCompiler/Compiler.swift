@@ -91,17 +91,11 @@ public struct Compiler: Sendable {
         let stages = Compiler.stages(of: graph, fusingGateAndUp: plan.fusesGateAndUp)
         let total = graph.phase.tokensPerStep
         var previousChunkEnd: TokenID? = nil
-        for chunk in 0..<plan.chunks {
-            let start = chunk * plan.chunkTokens
-            let tokens = min(plan.chunkTokens, total - start)
-            let batchTokens = plan.microBatchTokens(ofChunk: tokens)
-            var slices: [StepSlice] = []
-            var batchStart = start
-            for (batch, count) in batchTokens.enumerated() {
-                let isLastBatch = batch == batchTokens.count - 1
-                slices.append(StepSlice(start: batchStart, tokens: count, chunkStart: start, microBatch: batch,
-                                        microBatches: batchTokens.count, endsStep: chunk == plan.chunks - 1 && isLastBatch))
-                batchStart += count
+        for (chunk, chunkSlices) in plan.tokenSlices(stepTokens: total).enumerated() {
+            let tokens = chunkSlices.reduce(0) { $0 + $1.tokens }
+            let slices = chunkSlices.map {
+                StepSlice(start: $0.first, tokens: $0.tokens, chunkStart: $0.chunkStart, microBatch: $0.microBatch, microBatches: $0.microBatches,
+                          endsStep: chunk == plan.chunks - 1 && $0.microBatch == $0.microBatches - 1)
             }
             var doneByBatch = Array(repeating: [TokenID?](repeating: nil, count: graph.nodes.count), count: slices.count)
             var chunkEnd: TokenID? = nil

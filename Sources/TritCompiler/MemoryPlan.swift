@@ -71,6 +71,33 @@ public struct MemoryPlan: Equatable, Sendable {
         return (0..<count).map { tokens / count + ($0 < tokens % count ? 1 : 0) }
     }
 
+    /// One micro-batch of one chunk of a step: the token positions one pass over the graph's
+    /// stages lowers.
+    public struct TokenSlice: Equatable, Sendable {
+        /// First position (prefill) or sequence (decode) of the slice within the step, and how many.
+        public let first: Int
+        public let tokens: Int
+        /// First position of the slice's chunk.
+        public let chunkStart: Int
+        /// Index of the micro-batch within its chunk, and the chunk's micro-batch count.
+        public let microBatch: Int
+        public let microBatches: Int
+    }
+
+    /// The slices of a step of `stepTokens` positions, chunk by chunk (outer array), micro-batch by
+    /// micro-batch: the order in which the compiler lowers them for any one stage.
+    public func tokenSlices(stepTokens: Int) -> [[TokenSlice]] {
+        (0..<chunks).map { chunk in
+            let chunkStart = chunk * chunkTokens
+            let counts = microBatchTokens(ofChunk: min(chunkTokens, stepTokens - chunkStart))
+            var first = chunkStart
+            return counts.enumerated().map { batch, tokens in
+                defer { first += tokens }
+                return TokenSlice(first: first, tokens: tokens, chunkStart: chunkStart, microBatch: batch, microBatches: counts.count)
+            }
+        }
+    }
+
     /// Bytes of one key row and one value row of every KV head.
     public static func kvRowBytes(kvHeads: Int, headDim: Int, precision: Precision) -> Int64 {
         2 * precision.kvBytes(Int64(kvHeads) * Int64(headDim))

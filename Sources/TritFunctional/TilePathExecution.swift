@@ -150,20 +150,10 @@ public enum TilePathExecution {
         return result
     }
 
-    /// The token slices the compiler lowers, in program order: chunk by chunk, micro-batch by
-    /// micro-batch (`Compiler.compile`); each node's tiles appear once per slice, in this order.
+    /// The token slices the compiler lowers, in program order (`MemoryPlan.tokenSlices`); each
+    /// node's tiles appear once per slice, in this order.
     static func tokenSlices(_ compiled: CompiledProgram) -> [(first: Int, tokens: Int)] {
-        let plan = compiled.plan
-        let total = compiled.graph.phase.tokensPerStep
-        var slices: [(first: Int, tokens: Int)] = []
-        for chunk in 0..<plan.chunks {
-            var first = chunk * plan.chunkTokens
-            for tokens in plan.microBatchTokens(ofChunk: min(plan.chunkTokens, total - first)) {
-                slices.append((first, tokens))
-                first += tokens
-            }
-        }
-        return slices
+        compiled.plan.tokenSlices(stepTokens: compiled.graph.phase.tokensPerStep).joined().map { ($0.first, $0.tokens) }
     }
 
     /// The int32 sums an array is building: one column block of one node for one token slice.
