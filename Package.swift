@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "TritReference", dependencies: ["TritCore", "TritModel"], exclude: ["README.md"]),
         // Functional mode's building blocks: a sparse memory that tracks how each byte was written,
         // and the exact int8 × ternary tile kernel. Knows no timing.
-        .target(name: "TritFunctional", dependencies: ["TritCore", "TritChip", "TritISA", "TritModel", "TritCompiler", "TritReference"],
+        .target(name: "TritFunctional", dependencies: ["TritCore", "TritChip", "TritISA", "TritModel", "TritCompiler", "TritReference", "TritWeights"],
                 exclude: ["README.md"]),
         // Tables, CSV, JSON, Markdown. Knows nothing of how numbers were made.
         .target(name: "TritReport", dependencies: ["TritCore"], exclude: ["README.md"]),
@@ -43,7 +43,9 @@ let package = Package(
         ], exclude: ["README.md"]),
         .executableTarget(name: "tritsim", dependencies: ["TritCLI"]),
 
-        .target(name: "TritTestSupport", path: "Tests/TritTestSupport"),
+        // Test helpers shared by the test targets: repository paths and the model-file fixture
+        // generator (`WeightFixtures`, which writes `Tests/Fixtures/weights/`).
+        .target(name: "TritTestSupport", dependencies: ["TritCore", "TritWeights"], path: "Tests/TritTestSupport"),
         .testTarget(name: "TritCoreTests", dependencies: ["TritCore", "TritTestSupport"]),
         .testTarget(name: "TritModelTests", dependencies: ["TritModel", "TritTestSupport"]),
         .testTarget(name: "TritWeightsTests", dependencies: ["TritWeights", "TritModel", "TritCore", "TritTestSupport"]),
@@ -60,7 +62,7 @@ let package = Package(
         .testTarget(name: "TritReferenceTests", dependencies: ["TritReference", "TritModel", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritISATests", dependencies: ["TritISA", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritFunctionalTests", dependencies: [
-            "TritFunctional", "TritChip", "TritCore", "TritReference", "TritModel", "TritCompiler", "TritISA", "TritTestSupport",
+            "TritFunctional", "TritChip", "TritCore", "TritReference", "TritModel", "TritCompiler", "TritISA", "TritWeights", "TritTestSupport",
         ]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import TritCore
 import TritModel
+import TritTestSupport
 import TritWeights
 import XCTest
 

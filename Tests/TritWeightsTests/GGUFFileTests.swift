@@ -1,5 +1,6 @@
 import Foundation
 import TritCore
+import TritTestSupport
 import TritWeights
 import XCTest
 

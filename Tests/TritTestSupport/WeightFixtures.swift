@@ -2,8 +2,9 @@ import Foundation
 import TritCore
 import TritWeights
 
-/// Fixture values drawn from TritCore's deterministic `SplitMix64`.
-extension SplitMix64 {    /// A value in 0..<bound.
+/// Fixture values drawn from TritCore's deterministic `SplitMix64` (internal to TritTestSupport).
+extension SplitMix64 {
+    /// A value in 0..<bound.
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
     /// A trit in {−1, 0, +1}.
     mutating func trit() -> Int8 { Int8(below(3)) - 1 }
@@ -15,12 +16,12 @@ extension SplitMix64 {    /// A value in 0..<bound.
 /// function of this source, so the committed bytes can be regenerated and compared
 /// (`FixtureFilesTests`). Sizes are tiny: a 2-layer BitNet with hidden 32, FFN 64, 4 query / 2 KV
 /// heads (head dim 8), vocabulary 64.
-enum WeightFixtures {
+public enum WeightFixtures {
     /// The tiny model's architecture.
-    static let hidden = 32, ffn = 64, layers = 2, heads = 4, kvHeads = 2, headDim = 8, vocab = 64, context = 128
+    public static let hidden = 32, ffn = 64, layers = 2, heads = 4, kvHeads = 2, headDim = 8, vocab = 64, context = 128
 
     /// The projections of one layer: HF name, GGUF name, [out, in].
-    static let projections: [(hf: String, gguf: String, out: Int, in: Int)] = [
+    public static let projections: [(hf: String, gguf: String, out: Int, in: Int)] = [
         ("self_attn.q_proj", "attn_q", heads * headDim, hidden),
         ("self_attn.k_proj", "attn_k", kvHeads * headDim, hidden),
         ("self_attn.v_proj", "attn_v", kvHeads * headDim, hidden),
@@ -31,7 +32,7 @@ enum WeightFixtures {
     ]
 
     /// The norms of one layer: HF name, GGUF name, width.
-    static let norms: [(hf: String, gguf: String, width: Int)] = [
+    public static let norms: [(hf: String, gguf: String, width: Int)] = [
         ("input_layernorm", "attn_norm", hidden),
         ("self_attn.attn_sub_norm", "attn_sub_norm", hidden),
         ("post_attention_layernorm", "ffn_norm", hidden),
@@ -39,14 +40,14 @@ enum WeightFixtures {
     ]
 
     /// The tiny model's weights, drawn once from seed 2024 in a fixed order.
-    struct TinyModel {
-        var embedding: [Float] = []            // [vocab, hidden]
-        var finalNorm: [Float] = []            // [hidden]
-        var trits: [String: [Int8]] = [:]      // "layer.projection" → [out, in]
-        var scales: [String: Float] = [:]
-        var norms: [String: [Float]] = [:]     // "layer.norm" → [width]
+    public struct TinyModel: Sendable {
+        public var embedding: [Float] = []            // [vocab, hidden]
+        public var finalNorm: [Float] = []            // [hidden]
+        public var trits: [String: [Int8]] = [:]      // "layer.projection" → [out, in]
+        public var scales: [String: Float] = [:]
+        public var norms: [String: [Float]] = [:]     // "layer.norm" → [width]
 
-        init() {
+        public init() {
             var random = SplitMix64(seed: 2024)
             embedding = (0..<(vocab * hidden)).map { _ in random.smallFloat() }
             finalNorm = (0..<hidden).map { _ in 1 + random.smallFloat() / 4 }
@@ -60,10 +61,10 @@ enum WeightFixtures {
         }
     }
 
-    static let model = TinyModel()
+    public static let model = TinyModel()
 
     /// The tiny model's Hugging Face `config.json` (2B4T's fields, scaled down).
-    static let configJSON = """
+    public static let configJSON = """
     {
       "architectures": ["BitNetForCausalLM"],
       "hidden_act": "relu2",
@@ -86,10 +87,15 @@ enum WeightFixtures {
 
     // MARK: safetensors
 
+    /// One tensor of a safetensors file to be written.
+    public typealias SafetensorsTensor = (name: String, dtype: SafetensorsDType, shape: [Int64], data: [UInt8])
+
     /// The tiny model in the packed HF layout, tensors of `layerRange` (and the embedding and final
     /// norm where `embedding` / `finalNorm` say), sorted by name as transformers writes them.
-    static func tinySafetensors(layerRange: Range<Int> = 0..<layers, embedding: Bool = true, finalNorm: Bool = true) throws -> SafetensorsWriter {
-        var tensors: [(name: String, dtype: SafetensorsDType, shape: [Int64], data: [UInt8])] = []
+    /// `edit` may change the tensor list before it is written (tests build defective files with it).
+    public static func tinySafetensors(layerRange: Range<Int> = 0..<layers, embedding: Bool = true, finalNorm: Bool = true,
+                                       edit: (inout [SafetensorsTensor]) throws -> Void = { _ in }) throws -> SafetensorsWriter {
+        var tensors: [SafetensorsTensor] = []
         if embedding {
             tensors.append(("model.embed_tokens.weight", .bf16, [Int64(vocab), Int64(hidden)], ElementCoding.bytes(bfloat16: model.embedding)))
         }
@@ -107,6 +113,7 @@ enum WeightFixtures {
                                 ElementCoding.bytes(bfloat16: model.norms["\(layer).\(n.hf)"] ?? [])))
             }
         }
+        try edit(&tensors)
         var writer = SafetensorsWriter(metadata: [("format", "pt")])
         for t in tensors.sorted(by: { $0.name < $1.name }) { try writer.add(t.name, dtype: t.dtype, shape: t.shape, data: t.data) }
         return writer
@@ -114,7 +121,7 @@ enum WeightFixtures {
 
     /// One tensor per dtype read by value, plus rank 0, a zero-length dimension and a packed
     /// ternary pair.
-    static func dtypesSafetensors() throws -> SafetensorsWriter {
+    public static func dtypesSafetensors() throws -> SafetensorsWriter {
         let values: [Float] = [0, 1, -2, 0.5, -0.25, 3.75]
         var writer = SafetensorsWriter(metadata: [("format", "pt"), ("producer", "tritsim fixtures")])
         try writer.add("bf16", dtype: .bf16, shape: [2, 3], data: ElementCoding.bytes(bfloat16: values))
@@ -132,11 +139,11 @@ enum WeightFixtures {
     }
 
     /// The trits of `dtypes.safetensors`' `packed.weight`, `[8, 5]` row-major.
-    static let dtypesPackedTrits: [Int8] = [-1, 0, 1, 0, 1, 1, 1, -1, -1, 0, 0, 0, 0, 1, -1, 1, -1, 0, 0, 1,
-                                            0, 1, 1, -1, -1, -1, -1, 1, 0, 0, 1, 0, -1, 1, 0, 0, 1, 0, -1, 1]
+    public static let dtypesPackedTrits: [Int8] = [-1, 0, 1, 0, 1, 1, 1, -1, -1, 0, 0, 0, 0, 1, -1, 1, -1, 0, 0, 1,
+                                                   0, 1, 1, -1, -1, -1, -1, 1, 0, 0, 1, 0, -1, 1, 0, 0, 1, 0, -1, 1]
 
     /// A safetensors file from a literal header and data buffer (for broken fixtures).
-    static func rawSafetensors(_ header: String, data: [UInt8], declaredLength: UInt64? = nil) -> [UInt8] {
+    public static func rawSafetensors(_ header: String, data: [UInt8], declaredLength: UInt64? = nil) -> [UInt8] {
         let bytes = Array(header.utf8)
         return ElementCoding.littleEndian(declaredLength ?? UInt64(bytes.count), width: 8) + bytes + data
     }
@@ -146,7 +153,7 @@ enum WeightFixtures {
     /// I2_S data of `trits` in the x86 layout (`quantize_i2_s`, QK_I2_S = 128: weight j of each
     /// 128-weight block goes to byte j % 32 at shift 6 − 2·(j / 32), code = w + 1), then the
     /// float32 scale and zeros to the 32-byte tail. Trits are taken in ggml order (ne[0] fastest).
-    static func i2s(_ trits: [Int8], scale: Float) -> [UInt8] {
+    public static func i2s(_ trits: [Int8], scale: Float) -> [UInt8] {
         var codes = [UInt8](repeating: 0, count: trits.count / 4)
         for (index, trit) in trits.enumerated() {
             let block = index / 128, j = index % 128
@@ -155,9 +162,13 @@ enum WeightFixtures {
         return codes + ElementCoding.bytes(float32: [scale]) + [UInt8](repeating: 0, count: 28)
     }
 
+    /// One tensor of a GGUF file to be written.
+    public typealias GGUFTensor = (name: String, type: GGMLType, dimensions: [Int64], data: [UInt8])
+
     /// The tiny model as bitnet.cpp writes it: arch `bitnet-b1.58`, F16 embedding, F32 norms,
-    /// I2_S projections, a tokenizer list, and one metadata key of every value type.
-    static func tinyGGUF() throws -> GGUFWriter {
+    /// I2_S projections, a tokenizer list, and one metadata key of every value type. `edit` may
+    /// change the tensor list before it is added (tests build defective files with it).
+    public static func tinyGGUF(edit: (inout [GGUFTensor]) throws -> Void = { _ in }) throws -> GGUFWriter {
         let arch = "bitnet-b1.58"
         var writer = GGUFWriter()
         writer.set("general.architecture", .string(arch))
@@ -190,26 +201,29 @@ enum WeightFixtures {
             .array(elementType: .uint16, values: [.uint16(1), .uint16(2)]),
             .array(elementType: .uint16, values: []),
         ]))
-        try writer.add("token_embd.weight", type: .f16, dimensions: [Int64(hidden), Int64(vocab)],
-                       data: ElementCoding.bytes(float16: model.embedding))
-        try writer.add("output_norm.weight", type: .f32, dimensions: [Int64(hidden)], data: ElementCoding.bytes(float32: model.finalNorm))
+        var tensors: [GGUFTensor] = [
+            ("token_embd.weight", .f16, [Int64(hidden), Int64(vocab)], ElementCoding.bytes(float16: model.embedding)),
+            ("output_norm.weight", .f32, [Int64(hidden)], ElementCoding.bytes(float32: model.finalNorm)),
+        ]
         for layer in 0..<layers {
             for n in norms {
-                try writer.add("blk.\(layer).\(n.gguf).weight", type: .f32, dimensions: [Int64(n.width)],
-                               data: ElementCoding.bytes(float32: model.norms["\(layer).\(n.hf)"] ?? []))
+                tensors.append(("blk.\(layer).\(n.gguf).weight", .f32, [Int64(n.width)],
+                                ElementCoding.bytes(float32: model.norms["\(layer).\(n.hf)"] ?? [])))
             }
             for p in projections {
                 let key = "\(layer).\(p.hf)"
                 // PyTorch [out, in] row-major is ggml {in, out} with ne[0] = in fastest: same order.
-                try writer.add("blk.\(layer).\(p.gguf).weight", type: .i2S, dimensions: [Int64(p.in), Int64(p.out)],
-                               data: i2s(model.trits[key] ?? [], scale: model.scales[key] ?? 0))
+                tensors.append(("blk.\(layer).\(p.gguf).weight", .i2S, [Int64(p.in), Int64(p.out)],
+                                i2s(model.trits[key] ?? [], scale: model.scales[key] ?? 0)))
             }
         }
+        try edit(&tensors)
+        for t in tensors { try writer.add(t.name, type: t.type, dimensions: t.dimensions, data: t.data) }
         return writer
     }
 
     /// One tensor of each of several ggml types, with `general.alignment` 64 and no architecture.
-    static func typesGGUF() throws -> GGUFWriter {
+    public static func typesGGUF() throws -> GGUFWriter {
         var writer = GGUFWriter()
         writer.set("general.alignment", .uint32(64))
         let values: [Float] = [0, 1, -2, 0.5, -0.25, 3.75, 8, -8]
@@ -229,14 +243,14 @@ enum WeightFixtures {
     /// A GGUF with one F32 tensor "t" {4} and no metadata: magic 0..<4, version 4..<8,
     /// tensor_count 8..<16, kv_count 16..<24, name length 24..<32, name 32, n_dims 33..<37,
     /// ne[0] 37..<45, type 45..<49, offset 49..<57, padding to 64, data 64..<80.
-    static func oneTensorGGUF() throws -> [UInt8] {
+    public static func oneTensorGGUF() throws -> [UInt8] {
         var writer = GGUFWriter()
         try writer.add("t", type: .f32, dimensions: [4], data: ElementCoding.bytes(float32: [1, 2, 3, 4]))
         return writer.bytes()
     }
 
     /// `bytes` with the little-endian `value` written over `offset ..< offset + width`.
-    static func patch(_ bytes: [UInt8], at offset: Int, _ value: UInt64, width: Int) -> [UInt8] {
+    public static func patch(_ bytes: [UInt8], at offset: Int, _ value: UInt64, width: Int) -> [UInt8] {
         var out = bytes
         out.replaceSubrange(offset..<(offset + width), with: ElementCoding.littleEndian(value, width: width))
         return out
@@ -245,7 +259,7 @@ enum WeightFixtures {
     // MARK: the fixture set
 
     /// Every fixture: path under `Tests/Fixtures/weights/` and bytes.
-    static func all() throws -> [(path: String, bytes: [UInt8])] {
+    public static func all() throws -> [(path: String, bytes: [UInt8])] {
         let tiny = try tinySafetensors().bytes()
         let dtypes = try dtypesSafetensors().bytes()
         let oneTensor = try oneTensorGGUF()
