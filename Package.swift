@@ -40,6 +40,7 @@ let package = Package(
         // The command line: parse arguments, call the libraries, print, exit codes.
         .target(name: "TritCLI", dependencies: [
             "TritCore", "TritModel", "TritISA", "TritChip", "TritCompiler", "TritSim", "GPUBaseline", "TritReport", "TritWeights",
+            "TritReference", "TritFunctional",
         ], exclude: ["README.md"]),
         .executableTarget(name: "tritsim", dependencies: ["TritCLI"]),
 

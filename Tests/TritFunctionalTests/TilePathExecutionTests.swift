@@ -37,20 +37,8 @@ import TritTestSupport
 
     /// The reference's int8 input and int32 sums of each BitLinear node of `graph`, by node index.
     static func reference(_ trace: ForwardTrace, graph: Graph) -> (inputs: [Int: Matrix<Int8>], sums: [Int: Matrix<Int32>]) {
-        var inputs: [Int: Matrix<Int8>] = [:], sums: [Int: Matrix<Int32>] = [:]
-        for (index, node) in graph.nodes.enumerated() {
-            guard case .bitLinear = node.operation, let layer = node.layer else { continue }
-            let l = trace.layers[layer]
-            let suffix = node.name.split(separator: ".").suffix(2).joined(separator: ".")
-            switch suffix {
-            case "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj": inputs[index] = l.attentionInput.values
-            case "self_attn.o_proj": inputs[index] = l.oInput.values
-            case "mlp.gate_proj", "mlp.up_proj": inputs[index] = l.mlpInput.values
-            default: inputs[index] = l.downInput.values
-            }
-            sums[index] = l.bitLinears.first { node.name.hasSuffix($0.name) }?.trace.accumulators
-        }
-        return (inputs, sums)
+        let references = Verification.references(trace, graph: graph)
+        return (references.mapValues(\.input), references.mapValues(\.sums))
     }
 
     /// Compiles `graph` for `chip`, writes `model`'s image and runs the tile path.

@@ -8,6 +8,8 @@ public enum ExitStatus {
     public static let inputError: Int32 = 1
     /// Malformed command line: a `UsageError`.
     public static let usageError: Int32 = 2
+    /// `tritsim verify` ran, and the chip's results differ from the reference's.
+    public static let verificationFailed: Int32 = 3
 
     /// Prints `error` to `stderr` as one line `tritsim: error: …` (for usage errors ending in the
     /// help command to read) and returns its exit code.
@@ -17,6 +19,9 @@ public enum ExitStatus {
         case let usage as UsageError:
             stderr(prefix + oneLine(usage.message) + " (see '\(usage.helpCommand)')\n")
             return usageError
+        case let failure as VerificationFailure:
+            stderr(prefix + oneLine(failure.message) + "\n")
+            return verificationFailed
         case let input as InputError:
             stderr(prefix + oneLine(input.description) + "\n")
             return inputError

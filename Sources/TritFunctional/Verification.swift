@@ -1,0 +1,151 @@
+import TritChip
+import TritCompiler
+import TritCore
+import TritModel
+import TritReference
+
+/// Runs a model on the reference and on a chip's compiled programs and compares what the chip
+/// computes (today: every BitLinear's int32 sums, through `TilePathExecution`) for a prefill and
+/// a run of greedy decode steps.
+public enum Verification {
+    /// Host bytes the weight image may occupy: `FunctionalMemory` keeps up to 4 host bytes per
+    /// image byte, and the reference runs in plain Swift, so verification is for scaled-down
+    /// models (the 2B4T shape at hidden 256 needs about 2 MB).
+    public static let maximumImageBytes: Int64 = 256 << 20
+
+    /// One BitLinear of one step, compared.
+    public struct Comparison: Equatable, Sendable {
+        /// "prefill" or "decode 3" (the 0-based decode step).
+        public let step: String
+        public let layer: Int
+        /// The projection's name within its layer (`self_attn.q_proj`).
+        public let tensor: String
+        /// Sums compared (tokens × out features) and how many differ.
+        public let sums: Int
+        public let differing: Int
+        /// Largest |chip − reference| over the sums.
+        public let maximumAbsoluteDifference: Int64
+    }
+
+    /// What a verification compared.
+    public struct Result: Equatable, Sendable {
+        public let comparisons: [Comparison]
+        /// The prompt (seeded) and the tokens the reference's greedy decoding chose; decode step i
+        /// fed `generated[i]`.
+        public let prompt: [Int]
+        public let generated: [Int]
+        /// Whether every sum equals the reference's.
+        public var passed: Bool { comparisons.allSatisfy { $0.differing == 0 } }
+    }
+
+    /// Refuses a model too large to verify before any weight is built: its weights, packed at
+    /// 2 bits and with fp16 full-precision tensors, must fit `maximumImageBytes`.
+    /// - Throws: `InputError` naming the model.
+    public static func checkSize(_ config: ModelConfig) throws {
+        let graph = try Graph.decode(config, batch: 1, context: 0)
+        let ternary = graph.ternaryParameterCount
+        let fullPrecision = graph.parameterCount - ternary
+        let bytes = ternary / 4 + 2 * fullPrecision
+        guard bytes <= maximumImageBytes else {
+            throw InputError(source: "verify", location: config.name,
+                             expected: "a model whose weights take at most \(maximumImageBytes) bytes (a scaled-down model: verify runs the reference in plain Swift)",
+                             found: "about \(bytes) bytes (\(graph.parameterCount) parameters)")
+        }
+    }
+
+    /// - Parameters:
+    ///   - model: the weights (from a file, or `ReferenceModel.random`).
+    ///   - chip: a single chip (not a system).
+    ///   - promptTokens: prompt length S (seeded tokens below the vocabulary size).
+    ///   - decodeSteps: greedy decode steps after the prefill; step i runs the decode program at
+    ///     context S + i.
+    ///   - seed: seeds the prompt.
+    /// - Throws: `InputError` when the model's weight image exceeds `maximumImageBytes` or the
+    ///   steps do not fit the model's positions; compiler errors when the model does not fit the
+    ///   chip; the errors of `TilePathExecution` when the program cannot be executed.
+    public static func run(model: ReferenceModel, chip: ResolvedChip, promptTokens: Int, decodeSteps: Int,
+                           seed: UInt64) throws -> Result {
+        let config = model.config
+        guard promptTokens >= 1, decodeSteps >= 0, promptTokens + decodeSteps <= config.maxPositionEmbeddings else {
+            throw InputError(source: "verify", location: "--prompt-tokens and --decode-steps",
+                             expected: "a prompt of at least 1 token, and prompt + decode steps ≤ \(config.maxPositionEmbeddings) (max_position_embeddings of \(config.name))",
+                             found: "\(promptTokens) + \(decodeSteps)")
+        }
+        try checkSize(config)
+        var random = SplitMix64(seed: seed)
+        let prompt = (0..<promptTokens).map { _ in Int(random.next() % UInt64(config.vocabSize)) }
+        let compiler = Compiler(chip: chip)
+        let prefillGraph = try Graph.prefill(config, tokens: promptTokens)
+        let prefill = try compiler.compile(prefillGraph)
+        guard prefill.image.bytes <= maximumImageBytes else {
+            throw InputError(source: "verify", location: config.name,
+                             expected: "a weight image of at most \(maximumImageBytes) bytes (a scaled-down model: verify runs the reference in plain Swift)",
+                             found: "\(prefill.image.bytes) bytes")
+        }
+        let c = chip.config
+        var image = FunctionalMemory(name: c.hasOffChipMemory ? "DRAM" : "SRAM",
+                                     capacity: c.hasOffChipMemory ? c.offChipMemory.capacityBytes
+                                         : c.sram.weightBufferBytes + c.sram.activationBufferBytes + c.sram.kvBufferBytes)
+        try WeightImageWriter.write(model, image: prefill.image, graph: prefillGraph, rows: c.ternaryArray.rows,
+                                    columns: c.ternaryArray.columns, format: c.weightFormat, into: &image)
+
+        var comparisons: [Comparison] = []
+        var (trace, cache) = try model.prefill(tokens: prompt)
+        comparisons += try compare(prefill, trace: trace, on: chip, image: image, step: "prefill")
+        var generated: [Int] = []
+        for step in 0..<decodeSteps {
+            let token = ReferenceModel.argmax(trace.lastLogits)
+            generated.append(token)
+            let compiled = try compiler.compile(try Graph.decode(config, batch: 1, context: promptTokens + step))
+            trace = try model.decode(token: token, cache: &cache)
+            comparisons += try compare(compiled, trace: trace, on: chip, image: image, step: "decode \(step)")
+        }
+        return Result(comparisons: comparisons, prompt: prompt, generated: generated)
+    }
+
+    /// The reference's view of each BitLinear node of `graph` in `trace`: its layer, its name
+    /// within the layer, its `[tokens × in]` int8 input and its `[tokens × out]` int32 sums.
+    static func references(_ trace: ForwardTrace, graph: Graph)
+        -> [Int: (layer: Int, tensor: String, input: Matrix<Int8>, sums: Matrix<Int32>)] {
+        var result: [Int: (layer: Int, tensor: String, input: Matrix<Int8>, sums: Matrix<Int32>)] = [:]
+        for (index, node) in graph.nodes.enumerated() {
+            guard case .bitLinear = node.operation, let layer = node.layer, trace.layers.indices.contains(layer) else { continue }
+            let layerTrace = trace.layers[layer]
+            let tensor = node.name.split(separator: ".").suffix(2).joined(separator: ".")
+            guard let reference = layerTrace.bitLinears.first(where: { $0.name == tensor }) else { continue }
+            let input: QuantizedActivations
+            switch tensor {
+            case "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj": input = layerTrace.attentionInput
+            case "self_attn.o_proj": input = layerTrace.oInput
+            case "mlp.gate_proj", "mlp.up_proj": input = layerTrace.mlpInput
+            default: input = layerTrace.downInput
+            }
+            result[index] = (layer, tensor, input.values, reference.trace.accumulators)
+        }
+        return result
+    }
+
+    /// The chip's sums of every BitLinear of `compiled` against the reference's in `trace`.
+    static func compare(_ compiled: CompiledProgram, trace: ForwardTrace, on chip: ResolvedChip, image: FunctionalMemory,
+                        step: String) throws -> [Comparison] {
+        let expected = references(trace, graph: compiled.graph)
+        let sums = try TilePathExecution.run(compiled, on: chip, image: image, inputs: expected.mapValues(\.input))
+        return expected.keys.sorted().compactMap { index in
+            guard let want = expected[index] else { return nil }
+            let got = sums[index]?.elements ?? []
+            var differing = 0
+            var largest: Int64 = 0
+            if got.count == want.sums.elements.count {
+                for (a, b) in zip(got, want.sums.elements) where a != b {
+                    differing += 1
+                    largest = max(largest, abs(Int64(a) - Int64(b)))
+                }
+            } else {
+                differing = want.sums.elements.count
+                largest = want.sums.elements.reduce(Int64(0)) { max($0, abs(Int64($1))) }
+            }
+            return Comparison(step: step, layer: want.layer, tensor: want.tensor, sums: want.sums.elements.count,
+                              differing: differing, maximumAbsoluteDifference: largest)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import TritTestSupport
+import XCTest
+@testable import TritCLI
+
+/// `tritsim verify`: the chip's ternary path against the reference, from the command line.
+final class VerifyCommandTests: XCTestCase {
+    private func tool(_ arguments: [String]) -> ToolRun {
+        ToolRun(["verify"] + arguments + ["--configs", RepositoryPaths.configs.path])
+    }
+
+    /// The default model on two presets: every layer's projections listed, every sum exact, exit 0.
+    func testTheDefaultModelVerifiesExactlyOnThePresets() throws {
+        for chip in ["edge-lpddr5x", "datacenter-hbm3e"] {
+            let run = tool(["--chip", chip, "--prompt-tokens", "5", "--decode-steps", "2"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertTrue(run.stdout.contains("result: exact"), run.stdout)
+            for layer in 0..<2 {
+                for tensor in ["self_attn.q_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.down_proj"] {
+                    XCTAssertTrue(run.stdout.contains("\(layer)  \(tensor)"), "\(chip): no row for layer \(layer) \(tensor)\n\(run.stdout)")
+                }
+            }
+            XCTAssertEqual(run.stdout.components(separatedBy: "greedy tokens (reference): ").last?.split(separator: "\n").first?
+                .split(separator: " ").count, 2)
+        }
+    }
+
+    /// A model file's own weights: the GGUF and the safetensors fixtures (the same tiny model) verify exactly.
+    func testModelFilesVerifyWithTheirOwnWeights() throws {
+        let weights = RepositoryPaths.root.appendingPathComponent("Tests/Fixtures/weights")
+        for file in ["tiny-bitnet-i2_s.gguf", "tiny-bitnet/model.safetensors", "tiny-bitnet-sharded/model.safetensors.index.json"] {
+            let path = weights.appendingPathComponent(file).path
+            let run = tool(["--model", path, "--prompt-tokens", "4", "--decode-steps", "1"])
+            XCTAssertEqual(run.status, 0, "\(file): \(run.stderr)")
+            XCTAssertTrue(run.stdout.contains("(weights of \(path))"), run.stdout)
+            XCTAssertTrue(run.stdout.contains("result: exact"), run.stdout)
+        }
+    }
+
+    /// The same seed gives byte-identical output; another seed another prompt.
+    func testOutputIsDeterministic() throws {
+        let first = tool(["--prompt-tokens", "3", "--decode-steps", "1", "--seed", "9"])
+        let second = tool(["--prompt-tokens", "3", "--decode-steps", "1", "--seed", "9"])
+        let other = tool(["--prompt-tokens", "3", "--decode-steps", "1", "--seed", "10"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.stdout, second.stdout)
+        XCTAssertNotEqual(first.stdout, other.stdout)
+    }
+
+    /// Bad input: one line on stderr, before any work; exit 2 for a malformed command line, 1 for a
+    /// value out of range or a model or chip that cannot be verified (as the other commands).
+    func testBadInputIsRefusedOnOneLine() throws {
+        let cases: [([String], Int32, String)] = [
+            (["--prompt-tokens", "0"], 1, "--prompt-tokens: expected an integer in 1...4096, found 0"),
+            (["--decode-steps", "-1"], 1, "--decode-steps: expected an integer in 0...4096, found -1"),
+            (["--seed", "x"], 2, "--seed"),
+            (["--model", "bitnet-b1.58-2B-4T"], 1, "a model whose weights take at most"),
+            (["--model", "no-such-model"], 1, "no-such-model"),
+            (["--chip", "no-such-chip"], 1, "no-such-chip"),
+            (["--prompt-tokens", "4096", "--decode-steps", "1"], 1, "prompt + decode steps"),
+        ]
+        for (arguments, status, fragment) in cases {
+            let run = tool(arguments)
+            XCTAssertEqual(run.status, status, "\(arguments): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains(fragment), "\(arguments): \(run.stderr)")
+            XCTAssertEqual(run.stderr.filter { $0 == "\n" }.count, 1, run.stderr)
+        }
+    }
+
+    /// A verification that finds differences exits with status 3 and says how many differ.
+    func testAFailedVerificationExitsWithStatus3() {
+        var lines: [String] = []
+        let status = ExitStatus.report(VerificationFailure(message: "verify: 1 of 28 BitLinear comparisons differ"), stderr: { lines.append($0) })
+        XCTAssertEqual(status, 3)
+        XCTAssertEqual(lines, ["tritsim: error: verify: 1 of 28 BitLinear comparisons differ\n"])
+    }
+}
