@@ -5,7 +5,7 @@ import TritModel
 import TritReference
 
 /// Runs a model on the reference and on a chip's compiled programs and compares what the chip
-/// computes (today: every BitLinear's int32 sums, through `TilePathExecution`) for a prefill and
+/// computes (today: every BitLinear's int32 sums, through `WeightPathExecution`) for a prefill and
 /// a run of greedy decode steps.
 public enum Verification {
     /// Host bytes the weight image may occupy: `FunctionalMemory` keeps up to 4 host bytes per
@@ -27,15 +27,36 @@ public enum Verification {
         public let maximumAbsoluteDifference: Int64
     }
 
+    /// The logits of one step: the chip's LM head (on the reference's final-norm output) against
+    /// the reference's, and the greedy token each picks.
+    public struct LogitComparison: Equatable, Sendable {
+        public let step: String
+        /// Largest |chip − reference| over the vocabulary, and that over the largest |reference logit|.
+        public let maximumAbsoluteDifference: Float
+        public let relativeDifference: Float
+        /// argmax of each side's logits.
+        public let chipToken: Int
+        public let referenceToken: Int
+    }
+
+    /// Largest relative logit difference `verify` accepts (issue 4: "final logits agree to 1e-4 relative").
+    public static let logitTolerance: Float = 1e-4
+
     /// What a verification compared.
     public struct Result: Equatable, Sendable {
         public let comparisons: [Comparison]
+        /// One per step (the prefill, then each decode step).
+        public let logits: [LogitComparison]
         /// The prompt (seeded) and the tokens the reference's greedy decoding chose; decode step i
         /// fed `generated[i]`.
         public let prompt: [Int]
         public let generated: [Int]
-        /// Whether every sum equals the reference's.
-        public var passed: Bool { comparisons.allSatisfy { $0.differing == 0 } }
+        /// Whether every sum equals the reference's, every step's logits agree to `logitTolerance`
+        /// and every greedy token is the reference's.
+        public var passed: Bool {
+            comparisons.allSatisfy { $0.differing == 0 }
+                && logits.allSatisfy { $0.relativeDifference <= Verification.logitTolerance && $0.chipToken == $0.referenceToken }
+        }
     }
 
     /// Refuses a model too large to verify before any weight is built: its weights, packed at
@@ -62,7 +83,7 @@ public enum Verification {
     ///   - seed: seeds the prompt.
     /// - Throws: `InputError` when the model's weight image exceeds `maximumImageBytes` or the
     ///   steps do not fit the model's positions; compiler errors when the model does not fit the
-    ///   chip; the errors of `TilePathExecution` when the program cannot be executed.
+    ///   chip; the errors of `WeightPathExecution` when the program cannot be executed.
     public static func run(model: ReferenceModel, chip: ResolvedChip, promptTokens: Int, decodeSteps: Int,
                            seed: UInt64) throws -> Result {
         let config = model.config
@@ -90,17 +111,22 @@ public enum Verification {
                                     columns: c.ternaryArray.columns, format: c.weightFormat, into: &image)
 
         var comparisons: [Comparison] = []
+        var logits: [LogitComparison] = []
         var (trace, cache) = try model.prefill(tokens: prompt)
-        comparisons += try compare(prefill, trace: trace, on: chip, image: image, step: "prefill")
+        var step = try compare(prefill, trace: trace, on: chip, image: image, step: "prefill")
+        comparisons += step.sums
+        logits.append(step.logits)
         var generated: [Int] = []
-        for step in 0..<decodeSteps {
+        for index in 0..<decodeSteps {
             let token = ReferenceModel.argmax(trace.lastLogits)
             generated.append(token)
-            let compiled = try compiler.compile(try Graph.decode(config, batch: 1, context: promptTokens + step))
+            let compiled = try compiler.compile(try Graph.decode(config, batch: 1, context: promptTokens + index))
             trace = try model.decode(token: token, cache: &cache)
-            comparisons += try compare(compiled, trace: trace, on: chip, image: image, step: "decode \(step)")
+            step = try compare(compiled, trace: trace, on: chip, image: image, step: "decode \(index)")
+            comparisons += step.sums
+            logits.append(step.logits)
         }
-        return Result(comparisons: comparisons, prompt: prompt, generated: generated)
+        return Result(comparisons: comparisons, logits: logits, prompt: prompt, generated: generated)
     }
 
     /// The reference's view of each BitLinear node of `graph` in `trace`: its layer, its name
@@ -125,12 +151,28 @@ public enum Verification {
         return result
     }
 
-    /// The chip's sums of every BitLinear of `compiled` against the reference's in `trace`.
+    /// The chip's sums of every BitLinear of `compiled`, and its logits, against the reference's in `trace`.
     static func compare(_ compiled: CompiledProgram, trace: ForwardTrace, on chip: ResolvedChip, image: FunctionalMemory,
-                        step: String) throws -> [Comparison] {
+                        step: String) throws -> (sums: [Comparison], logits: LogitComparison) {
         let expected = references(trace, graph: compiled.graph)
-        let sums = try TilePathExecution.run(compiled, on: chip, image: image, inputs: expected.mapValues(\.input))
-        return expected.keys.sorted().compactMap { index in
+        let output = try WeightPathExecution.run(compiled, on: chip, image: image, inputs: expected.mapValues(\.input),
+                                                 headInput: trace.finalNorm)
+        let sums = output.sums
+        let want = trace.lastLogits
+        let got = output.logits.map { $0.row($0.rows - 1) } ?? []
+        var largestDifference: Float = got.count == want.count ? 0 : .infinity
+        for (a, b) in zip(got, want) { largestDifference = max(largestDifference, a.isNaN ? .infinity : abs(a - b)) }
+        let largestLogit = want.reduce(Float(0)) { max($0, abs($1)) }
+        let logits = LogitComparison(step: step, maximumAbsoluteDifference: largestDifference,
+                                     relativeDifference: largestDifference / max(largestLogit, .leastNormalMagnitude),
+                                     chipToken: got.isEmpty ? -1 : ReferenceModel.argmax(got), referenceToken: ReferenceModel.argmax(want))
+        return (comparisons(expected, sums, step: step), logits)
+    }
+
+    /// Each BitLinear's sums against the reference's.
+    private static func comparisons(_ expected: [Int: (layer: Int, tensor: String, input: Matrix<Int8>, sums: Matrix<Int32>)],
+                                    _ sums: [Int: Matrix<Int32>], step: String) -> [Comparison] {
+        expected.keys.sorted().compactMap { index in
             guard let want = expected[index] else { return nil }
             let got = sums[index]?.elements ?? []
             var differing = 0

@@ -14,7 +14,7 @@ final class VerifyCommandTests: XCTestCase {
         for chip in ["edge-lpddr5x", "datacenter-hbm3e"] {
             let run = tool(["--chip", chip, "--prompt-tokens", "5", "--decode-steps", "2"])
             XCTAssertEqual(run.status, 0, run.stderr)
-            XCTAssertTrue(run.stdout.contains("result: exact"), run.stdout)
+            XCTAssertTrue(run.stdout.contains("BitLinear sums: exact") && run.stdout.contains("result: passed"), run.stdout)
             for layer in 0..<2 {
                 for tensor in ["self_attn.q_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.down_proj"] {
                     XCTAssertTrue(run.stdout.contains("\(layer)  \(tensor)"), "\(chip): no row for layer \(layer) \(tensor)\n\(run.stdout)")
@@ -22,6 +22,7 @@ final class VerifyCommandTests: XCTestCase {
             }
             XCTAssertEqual(run.stdout.components(separatedBy: "greedy tokens (reference): ").last?.split(separator: "\n").first?
                 .split(separator: " ").count, 2)
+            XCTAssertTrue(run.stdout.contains("max |Δ| / max |logit| = 0 (tolerance 0.000100); greedy token equal to the reference's in 3 of 3"), run.stdout)
         }
     }
 
@@ -33,7 +34,7 @@ final class VerifyCommandTests: XCTestCase {
             let run = tool(["--model", path, "--prompt-tokens", "4", "--decode-steps", "1"])
             XCTAssertEqual(run.status, 0, "\(file): \(run.stderr)")
             XCTAssertTrue(run.stdout.contains("(weights of \(path))"), run.stdout)
-            XCTAssertTrue(run.stdout.contains("result: exact"), run.stdout)
+            XCTAssertTrue(run.stdout.contains("BitLinear sums: exact") && run.stdout.contains("result: passed"), run.stdout)
         }
     }
 

@@ -17,8 +17,9 @@ struct VerifyCommand: Subcommand {
         + "decoded from the bytes the tile instruction reads, and multiplied into int32 partial sums as the accumulate flags "
         + "say; split-K partial sums are added. Every BitLinear's int32 sums must equal the reference's exactly. The int8 "
         + "activations entering each BitLinear are taken from the reference, because activations do not have exact SRAM "
-        + "addresses yet; logits and greedy tokens are therefore not compared yet (docs/functional.md). Exit status 3 when "
-        + "a sum differs."
+        + "addresses yet (docs/functional.md). The LM head runs on the chip too: its fp16-slot weight rows are DMA'd from the "
+        + "image and multiplied by the reference's final-norm output; its logits must agree with the reference's to 1e-4 of "
+        + "the largest logit and pick the same greedy token at every step. Exit status 3 when anything differs."
 
     static let options: [OptionSpec] = [
         OptionSpec(name: "model", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "verify-2layer-256", defaultDescription: nil,
@@ -72,8 +73,11 @@ struct VerifyCommand: Subcommand {
         context.stdout(Self.render(result, model: reference.config.name, weights: weights, chip: resolved))
         guard result.passed else {
             let differing = result.comparisons.filter { $0.differing > 0 }
-            throw VerificationFailure(message: "verify: \(differing.count) of \(result.comparisons.count) BitLinear comparisons differ from the reference "
-                + "(first: \(differing.first.map { "\($0.step), layer \($0.layer) \($0.tensor), \($0.differing) sums" } ?? "none"))")
+            let logits = result.logits.filter { $0.relativeDifference > Verification.logitTolerance || $0.chipToken != $0.referenceToken }
+            throw VerificationFailure(message: "verify: \(differing.count) of \(result.comparisons.count) BitLinear comparisons differ from the reference"
+                + (differing.first.map { " (first: \($0.step), layer \($0.layer) \($0.tensor), \($0.differing) sums)" } ?? "")
+                + "; logits or greedy token differ in \(logits.count) of \(result.logits.count) steps"
+                + (logits.first.map { " (first: \($0.step), relative difference \($0.relativeDifference), token \($0.chipToken) vs \($0.referenceToken))" } ?? ""))
         }
     }
 
@@ -82,9 +86,9 @@ struct VerifyCommand: Subcommand {
         let c = chip.config
         var out = "verify \(model) (\(weights)) on \(c.name) (\(c.ternaryArray.count) × \(c.ternaryArray.rows)×\(c.ternaryArray.columns) arrays, "
             + "\(c.weightFormat.rawValue)): prompt \(result.prompt.count) tokens, \(result.generated.count) greedy decode steps\n"
-        out += "compared: every BitLinear's int32 sums from the chip's ternary path (weight DMAs from the weight image, tiles decoding "
-            + "the bytes they read, accumulate flags, split-K sums) against the reference; int8 inputs from the reference; logits and "
-            + "greedy tokens not compared yet (docs/functional.md)\n\n"
+        out += "compared: every BitLinear's int32 sums from the chip's weight path (weight DMAs from the weight image, tiles decoding "
+            + "the bytes they read, accumulate flags, split-K sums) and the LM head's logits and greedy tokens, against the reference; "
+            + "the int8 inputs of the BitLinears and the LM head's input are the reference's (docs/functional.md)\n\n"
         var table = TextTable(headers: ["layer", "tensor", "prefill sums", "differing", "max |Δ|", "decode sums", "differing", "max |Δ|"],
                               alignments: [.right, .left, .right, .right, .right, .right, .right, .right])
         var keys: [String] = []
@@ -109,9 +113,15 @@ struct VerifyCommand: Subcommand {
         out += table.plainText() + "\n"
         let sums = result.comparisons.reduce(0) { $0 + $1.sums }
         let differing = result.comparisons.reduce(0) { $0 + $1.differing }
-        out += result.passed
-            ? "result: exact — all \(sums) int32 sums of \(result.comparisons.count) BitLinear runs equal the reference's\n"
-            : "result: \(differing) of \(sums) int32 sums differ from the reference\n"
+        out += differing == 0
+            ? "BitLinear sums: exact — all \(sums) int32 sums of \(result.comparisons.count) BitLinear runs equal the reference's\n"
+            : "BitLinear sums: \(differing) of \(sums) int32 sums differ from the reference\n"
+        let worstLogits = result.logits.map(\.relativeDifference).max() ?? 0
+        let agreeing = result.logits.filter { $0.chipToken == $0.referenceToken }.count
+        out += "logits (the chip's LM head on the reference's final-norm output), \(result.logits.count) step(s): "
+            + "max |Δ| / max |logit| = \(Units.significant(Double(worstLogits))) (tolerance \(Units.significant(Double(Verification.logitTolerance)))); "
+            + "greedy token equal to the reference's in \(agreeing) of \(result.logits.count)\n"
+        out += "result: " + (result.passed ? "passed" : "FAILED") + "\n"
         out += "prompt tokens: " + result.prompt.map(String.init).joined(separator: " ") + "\n"
         if !result.generated.isEmpty {
             out += "greedy tokens (reference): " + result.generated.map(String.init).joined(separator: " ") + "\n"

@@ -10,7 +10,7 @@ import TritTestSupport
 
 /// Issue 4: the chip's ternary path, run on real packed bytes, gives every BitLinear's int32 sums
 /// exactly — on every preset, in every weight format, for prefill and decode programs.
-@Suite struct TilePathExecutionTests {
+@Suite struct WeightPathExecutionTests {
     static let chips = ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology)
 
     /// The issue's scaled-down 2B4T: 2 layers, hidden 256, 4/1 heads, FFN 512, vocab 1000, ReLU², sub-norms.
@@ -43,7 +43,7 @@ import TritTestSupport
 
     /// Compiles `graph` for `chip`, writes `model`'s image and runs the tile path.
     static func run(_ model: ReferenceModel, _ graph: Graph, on chip: ResolvedChip,
-                    edit: (inout Program) -> Void = { _ in }) throws -> (compiled: CompiledProgram, sums: [Int: Matrix<Int32>]) {
+                    edit: (inout Program) -> Void = { _ in }) throws -> (compiled: CompiledProgram, output: WeightPathExecution.Output) {
         var compiled = try Compiler(chip: chip).compile(graph)
         edit(&compiled.program)
         let c = chip.config
@@ -54,8 +54,9 @@ import TritTestSupport
                                     format: c.weightFormat, into: &image)
         let prompt = promptTokens(graph)
         let trace = try traceFor(model, graph, prompt: prompt)
-        let sums = try TilePathExecution.run(compiled, on: chip, image: image, inputs: reference(trace, graph: graph).inputs)
-        return (compiled, sums)
+        let output = try WeightPathExecution.run(compiled, on: chip, image: image, inputs: reference(trace, graph: graph).inputs,
+                                                 headInput: trace.finalNorm)
+        return (compiled, output)
     }
 
     static func promptTokens(_ graph: Graph) -> [Int] {
@@ -81,8 +82,13 @@ import TritTestSupport
     }
 
     static func expectExact(_ model: ReferenceModel, _ graph: Graph, on chip: ResolvedChip, _ label: String) throws {
-        let (_, sums) = try run(model, graph, on: chip)
-        let expected = reference(try traceFor(model, graph, prompt: promptTokens(graph)), graph: graph).sums
+        let (_, output) = try run(model, graph, on: chip)
+        let sums = output.sums
+        let trace = try traceFor(model, graph, prompt: promptTokens(graph))
+        let expected = reference(trace, graph: graph).sums
+        // The LM head on the chip's bytes, in the reference's order: the same logits, bit for bit.
+        let logits = try #require(output.logits)
+        #expect(logits.elements == trace.logits.elements, "\(label): logits differ from the reference")
         #expect(sums.count == 7 * graph.model.layers, "\(label): BitLinears computed")
         for (node, want) in expected {
             let got = sums[node]?.elements ?? []
@@ -126,8 +132,16 @@ import TritTestSupport
         }
         // Drop one tile (in the middle of the step): the sums differ or the run refuses.
         let dropped = tiles[tiles.count / 2]
-        let droppedRun = Result { try Self.run(model, graph, on: chip) { $0.instructions.remove(at: dropped) }.sums }
+        let droppedRun = Result { try Self.run(model, graph, on: chip) { $0.instructions.remove(at: dropped) }.output.sums }
         if case let .success(sums) = droppedRun { #expect(sums != expected, "dropping tile \(dropped) went unnoticed") }
+        // Drop an LM-head chunk: its vocabulary rows are never computed.
+        let program0 = try Compiler(chip: chip).compile(graph).program
+        let dense = try #require(program0.instructions.indices.last {
+            if case .matrix(.dense, _, _, _, _) = program0.instructions[$0].operation { return true }
+            return false
+        })
+        let headless = try Self.run(model, graph, on: chip) { $0.instructions.remove(at: dense) }.output
+        #expect(try #require(headless.logits).elements.contains { $0.isNaN }, "dropping LM-head chunk \(dense) went unnoticed")
         // Flip the accumulate flag of a tile that continues a column block: refused by name.
         let program = try Compiler(chip: chip).compile(graph).program
         let continuing = try #require(tiles.first {
@@ -154,7 +168,7 @@ import TritTestSupport
         try WeightImageWriter.write(model, image: compiled.image, graph: graph, rows: 256, columns: 256, format: .i2s, into: &image)
         let inputs = compiled.image.ternary.reduce(into: [Int: Matrix<Int8>]()) { $0[$1.node] = Matrix(rows: 1, columns: 7, repeating: 0) }
         #expect {
-            _ = try TilePathExecution.run(compiled, on: chip, image: image, inputs: inputs)
+            _ = try WeightPathExecution.run(compiled, on: chip, image: image, inputs: inputs)
         } throws: { error in
             "\(error)".contains("a 1×256 int8 input for model.layers.0.self_attn.q_proj")
         }
