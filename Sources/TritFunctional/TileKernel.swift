@@ -48,9 +48,13 @@ public enum TileKernel {
         }
         // Pointer loops with wrapping arithmetic (exact, see the type's comment): the indexed form
         // is several times slower in debug builds, where the tests run.
-        trits.withUnsafeBufferPointer { tritBuffer in
-            input.withUnsafeBufferPointer { inputBuffer in
-                accumulator.withUnsafeMutableBufferPointer { sums in
+        trits.withUnsafeBufferPointer { tritElements in
+            input.withUnsafeBufferPointer { inputElements in
+                accumulator.withUnsafeMutableBufferPointer { sumElements in
+                    // Base pointers (sizes checked above): a buffer pointer's subscript checks
+                    // bounds on every access in debug builds.
+                    guard let tritBuffer = tritElements.baseAddress, let inputBuffer = inputElements.baseAddress,
+                          let sums = sumElements.baseAddress else { return }
                     for t in 0 ..< tokens {
                         let rowBase = t * rows
                         for c in 0 ..< columns {

@@ -1,3 +1,4 @@
+import Foundation
 import TritChip
 import TritCompiler
 import TritCore
@@ -47,6 +48,9 @@ public enum Verification {
         public let comparisons: [Comparison]
         /// One per step (the prefill, then each decode step).
         public let logits: [LogitComparison]
+        /// How the prefill and the first decode step were compiled (chunks, micro-batches).
+        public let prefillPlan: MemoryPlan
+        public let decodePlan: MemoryPlan?
         /// The prompt (seeded) and the tokens the reference's greedy decoding chose; decode step i
         /// fed `generated[i]`.
         public let prompt: [Int]
@@ -68,9 +72,10 @@ public enum Verification {
         let fullPrecision = graph.parameterCount - ternary
         let bytes = ternary / 4 + 2 * fullPrecision
         guard bytes <= maximumImageBytes else {
+            let mebibytes = { (value: Int64) in String(format: "%.1f", Double(value) / 1_048_576) }
             throw InputError(source: "verify", location: config.name,
-                             expected: "a model whose weights take at most \(maximumImageBytes) bytes (a scaled-down model: verify runs the reference in plain Swift)",
-                             found: "about \(bytes) bytes (\(graph.parameterCount) parameters)")
+                             expected: "a scaled-down model whose weights, packed (2 bits per ternary weight, fp16 otherwise), take at most \(mebibytes(maximumImageBytes)) MiB (verify runs the reference in plain Swift)",
+                             found: "\(mebibytes(bytes)) MiB (\(bytes) bytes, \(graph.parameterCount) parameters)")
         }
     }
 
@@ -117,16 +122,19 @@ public enum Verification {
         comparisons += step.sums
         logits.append(step.logits)
         var generated: [Int] = []
+        var decodePlan: MemoryPlan? = nil
         for index in 0..<decodeSteps {
             let token = ReferenceModel.argmax(trace.lastLogits)
             generated.append(token)
             let compiled = try compiler.compile(try Graph.decode(config, batch: 1, context: promptTokens + index))
+            if decodePlan == nil { decodePlan = compiled.plan }
             trace = try model.decode(token: token, cache: &cache)
             step = try compare(compiled, trace: trace, on: chip, image: image, step: "decode \(index)")
             comparisons += step.sums
             logits.append(step.logits)
         }
-        return Result(comparisons: comparisons, logits: logits, prompt: prompt, generated: generated)
+        return Result(comparisons: comparisons, logits: logits, prefillPlan: prefill.plan, decodePlan: decodePlan, prompt: prompt,
+                      generated: generated)
     }
 
     /// The reference's view of each BitLinear node of `graph` in `trace`: its layer, its name

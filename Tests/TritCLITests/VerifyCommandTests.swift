@@ -55,7 +55,7 @@ final class VerifyCommandTests: XCTestCase {
             (["--prompt-tokens", "0"], 1, "--prompt-tokens: expected an integer in 1...4096, found 0"),
             (["--decode-steps", "-1"], 1, "--decode-steps: expected an integer in 0...4096, found -1"),
             (["--seed", "x"], 2, "--seed"),
-            (["--model", "bitnet-b1.58-2B-4T"], 1, "a model whose weights take at most"),
+            (["--model", "bitnet-b1.58-2B-4T"], 1, "a scaled-down model whose weights, packed (2 bits per ternary weight, fp16 otherwise), take at most 256.0 MiB"),
             (["--model", "no-such-model"], 1, "no-such-model"),
             (["--chip", "no-such-chip"], 1, "no-such-chip"),
             (["--prompt-tokens", "4096", "--decode-steps", "1"], 1, "prompt + decode steps"),

@@ -42,7 +42,7 @@ import TritTestSupport
     }
 
     /// Compiles `graph` for `chip`, writes `model`'s image and runs the tile path.
-    static func run(_ model: ReferenceModel, _ graph: Graph, on chip: ResolvedChip,
+    static func run(_ model: ReferenceModel, _ graph: Graph, on chip: ResolvedChip, trace given: ForwardTrace? = nil,
                     edit: (inout Program) -> Void = { _ in }) throws -> (compiled: CompiledProgram, output: WeightPathExecution.Output) {
         var compiled = try Compiler(chip: chip).compile(graph)
         edit(&compiled.program)
@@ -52,8 +52,7 @@ import TritTestSupport
                                          : c.sram.weightBufferBytes + c.sram.activationBufferBytes + c.sram.kvBufferBytes)
         try WeightImageWriter.write(model, image: compiled.image, graph: graph, rows: c.ternaryArray.rows, columns: c.ternaryArray.columns,
                                     format: c.weightFormat, into: &image)
-        let prompt = promptTokens(graph)
-        let trace = try traceFor(model, graph, prompt: prompt)
+        let trace = try given ?? traceFor(model, graph, prompt: promptTokens(graph))
         let output = try WeightPathExecution.run(compiled, on: chip, image: image, inputs: reference(trace, graph: graph).inputs,
                                                  headInput: trace.finalNorm)
         return (compiled, output)
@@ -82,9 +81,9 @@ import TritTestSupport
     }
 
     static func expectExact(_ model: ReferenceModel, _ graph: Graph, on chip: ResolvedChip, _ label: String) throws {
-        let (_, output) = try run(model, graph, on: chip)
-        let sums = output.sums
         let trace = try traceFor(model, graph, prompt: promptTokens(graph))
+        let (_, output) = try run(model, graph, on: chip, trace: trace)
+        let sums = output.sums
         let expected = reference(trace, graph: graph).sums
         // The LM head on the chip's bytes, in the reference's order: the same logits, bit for bit.
         let logits = try #require(output.logits)
@@ -102,7 +101,7 @@ import TritTestSupport
         let chip = try Self.chips.load(chipName).with { $0.weightFormat = format }
         for config in [Self.small2B4T, Self.smallSiLUMHA] {
             let model = try ReferenceModel.random(config: config, seed: 7)
-            for graph in [try Graph.prefill(config, tokens: 37), try Graph.decode(config, batch: 1, context: 20)] {
+            for graph in [try Graph.prefill(config, tokens: 13), try Graph.decode(config, batch: 1, context: 9)] {
                 try Self.expectExact(model, graph, on: chip, "\(chipName) \(format) \(config.name) \(graph.phase)")
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import TritChip
+import TritCompiler
 import TritCore
 import TritFunctional
 import TritModel
@@ -27,7 +28,7 @@ struct VerifyCommand: Subcommand {
                        + "in Configs/models/ or a config.json path: seeded random weights of that architecture."),
         SharedOptions.chip,
         OptionSpec(name: "prompt-tokens", kind: .value(valueName: "S"), unit: "tokens", defaultValue: "16", defaultDescription: nil,
-                   help: "Prompt length (integer in 1...4096); the prompt's tokens are seeded."),
+                   help: "Prompt length (integer in 1...4096; prompt + decode steps at most the model's max_position_embeddings); the prompt's tokens are seeded."),
         OptionSpec(name: "decode-steps", kind: .value(valueName: "N"), unit: "steps", defaultValue: "16", defaultDescription: nil,
                    help: "Greedy decode steps after the prefill (integer in 0...4096)."),
         OptionSpec(name: "seed", kind: .value(valueName: "N"), unit: nil, defaultValue: "1", defaultDescription: nil,
@@ -86,10 +87,14 @@ struct VerifyCommand: Subcommand {
         let c = chip.config
         var out = "verify \(model) (\(weights)) on \(c.name) (\(c.ternaryArray.count) × \(c.ternaryArray.rows)×\(c.ternaryArray.columns) arrays, "
             + "\(c.weightFormat.rawValue)): prompt \(result.prompt.count) tokens, \(result.generated.count) greedy decode steps\n"
+        func plan(_ plan: MemoryPlan) -> String {
+            "\(plan.chunks) chunk(s) of up to \(plan.chunkTokens) token(s)" + (plan.microBatches > 1 ? ", \(plan.microBatches) pipelined micro-batches each" : "")
+        }
+        out += "compiled: prefill in " + plan(result.prefillPlan) + (result.decodePlan.map { "; decode in " + plan($0) } ?? "") + "\n"
         out += "compared: every BitLinear's int32 sums from the chip's weight path (weight DMAs from the weight image, tiles decoding "
             + "the bytes they read, accumulate flags, split-K sums) and the LM head's logits and greedy tokens, against the reference; "
             + "the int8 inputs of the BitLinears and the LM head's input are the reference's (docs/functional.md)\n\n"
-        var table = TextTable(headers: ["layer", "tensor", "prefill sums", "differing", "max |Δ|", "decode sums", "differing", "max |Δ|"],
+        var table = TextTable(headers: ["layer", "tensor", "prefill sums", "differing", "max |Δ|", "decode sums (all steps)", "differing", "max |Δ|"],
                               alignments: [.right, .left, .right, .right, .right, .right, .right, .right])
         var keys: [String] = []
         var rows: [String: (layer: Int, tensor: String, prefill: [Verification.Comparison], decode: [Verification.Comparison])] = [:]
