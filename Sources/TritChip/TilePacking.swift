@@ -157,7 +157,8 @@ public enum TilePacking {
             let byte = bytes[b]
             for j in 0 ..< 4 {
                 let k = 4 * b + j, code = (byte >> (2 * j)) & 0b11
-                let bits = "bits \(2 * j)–\(2 * j + 1)"
+                // Built only for an error: a string per weight would dominate the decoding time.
+                var bits: String { "bits \(2 * j)–\(2 * j + 1)" }
                 if k < count {
                     guard code != 3 else {
                         throw InputError(source: source, location: "byte \(b) (\(bits), weight \(k))",
@@ -190,7 +191,7 @@ public enum TilePacking {
                 var stream = Int(bytes[byte])
                 if shift > 3 { stream |= Int(bytes[byte + 1]) << 8 }
                 let code = (stream >> shift) & 0b1_1111
-                let place = "byte \(byte) (code \(g) at tile bits \(bit)–\(bit + 4), weights \(3 * g)–\(3 * g + 2))"
+                var place: String { "byte \(byte) (code \(g) at tile bits \(bit)–\(bit + 4), weights \(3 * g)–\(3 * g + 2))" }
                 guard code & 0b1111 <= 13, code != 0b1_0000 else {
                     throw InputError(source: source, location: place,
                                      expected: "a TL2 code: sign bit + index 0…13 of |9w0 + 3w1 + w2| (no sign on index 0)",

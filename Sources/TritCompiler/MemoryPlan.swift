@@ -123,8 +123,10 @@ public struct MemoryPlan: Equatable, Sendable {
         let chunkBytes = try Checked.multiply(chip.tileBytes, Int64(c.ternaryArray.count), "weight chunk bytes")
         let slots = c.sram.weightBufferBytes / max(chunkBytes, 1)
         guard slots >= 2 else {
+            let b = c.weightFormat.bitsPerWeight
+            let bits = b.denominator == 1 ? "\(b.numerator)" : "\(b.numerator)/\(b.denominator)"
             throw InputError(source: source, location: "sram.weightBufferBytes",
-                             expected: "room for 2 weight chunks of \(chunkBytes) bytes (\(c.ternaryArray.count) tiles of \(c.ternaryArray.rows)×\(c.ternaryArray.columns) at \(c.weightFormat.bitsPerWeight.numerator)/\(c.weightFormat.bitsPerWeight.denominator) bits) for double buffering",
+                             expected: "room for 2 weight chunks of \(chunkBytes) bytes (\(c.ternaryArray.count) tiles of \(c.ternaryArray.rows)×\(c.ternaryArray.columns) in \(c.weightFormat.rawValue), \(bits) bits per weight) for double buffering",
                              found: "\(c.sram.weightBufferBytes) bytes")
         }
         let act = Int64(precision.activationBytes)

@@ -9,10 +9,11 @@ import TritReference
 /// computes (today: every BitLinear's int32 sums, through `WeightPathExecution`) for a prefill and
 /// a run of greedy decode steps.
 public enum Verification {
-    /// Host bytes the weight image may occupy: `FunctionalMemory` keeps up to 4 host bytes per
-    /// image byte, and the reference runs in plain Swift, so verification is for scaled-down
-    /// models (the 2B4T shape at hidden 256 needs about 2 MB).
-    public static let maximumImageBytes: Int64 = 256 << 20
+    /// Bytes the weight image may occupy: `FunctionalMemory` keeps up to 4 host bytes per image
+    /// byte, and the reference runs in plain Swift, so verification is for scaled-down models
+    /// (the 2B4T shape at hidden 256 needs about 2 MB and verifies in about 1 s; a 40 MB model in
+    /// about 12 s; 64 MiB keeps a run near a minute).
+    public static let maximumImageBytes: Int64 = 64 << 20
 
     /// One BitLinear of one step, compared.
     public struct Comparison: Equatable, Sendable {
@@ -79,6 +80,22 @@ public enum Verification {
         }
     }
 
+    /// Everything that can be checked before any weight is built: the model's size
+    /// (`checkSize`), the steps against its positions, and that the prefill and the longest
+    /// decode step fit `chip` (the compiler's plan).
+    /// - Throws: `InputError` naming what does not fit.
+    public static func check(_ config: ModelConfig, chip: ResolvedChip, promptTokens: Int, decodeSteps: Int) throws {
+        try checkSize(config)
+        guard promptTokens >= 1, decodeSteps >= 0, promptTokens + decodeSteps <= config.maxPositionEmbeddings else {
+            throw InputError(source: "verify", location: "--prompt-tokens and --decode-steps",
+                             expected: "a prompt of at least 1 token, and prompt + decode steps ≤ \(config.maxPositionEmbeddings) (max_position_embeddings of \(config.name))",
+                             found: "\(promptTokens) + \(decodeSteps)")
+        }
+        let compiler = Compiler(chip: chip)
+        _ = try compiler.plan(try Graph.prefill(config, tokens: promptTokens))
+        if decodeSteps > 0 { _ = try compiler.plan(try Graph.decode(config, batch: 1, context: promptTokens + decodeSteps - 1)) }
+    }
+
     /// - Parameters:
     ///   - model: the weights (from a file, or `ReferenceModel.random`).
     ///   - chip: a single chip (not a system).
@@ -92,12 +109,7 @@ public enum Verification {
     public static func run(model: ReferenceModel, chip: ResolvedChip, promptTokens: Int, decodeSteps: Int,
                            seed: UInt64) throws -> Result {
         let config = model.config
-        guard promptTokens >= 1, decodeSteps >= 0, promptTokens + decodeSteps <= config.maxPositionEmbeddings else {
-            throw InputError(source: "verify", location: "--prompt-tokens and --decode-steps",
-                             expected: "a prompt of at least 1 token, and prompt + decode steps ≤ \(config.maxPositionEmbeddings) (max_position_embeddings of \(config.name))",
-                             found: "\(promptTokens) + \(decodeSteps)")
-        }
-        try checkSize(config)
+        try check(config, chip: chip, promptTokens: promptTokens, decodeSteps: decodeSteps)
         var random = SplitMix64(seed: seed)
         let prompt = (0..<promptTokens).map { _ in Int(random.next() % UInt64(config.vocabSize)) }
         let compiler = Compiler(chip: chip)

@@ -55,10 +55,13 @@ final class VerifyCommandTests: XCTestCase {
             (["--prompt-tokens", "0"], 1, "--prompt-tokens: expected an integer in 1...4096, found 0"),
             (["--decode-steps", "-1"], 1, "--decode-steps: expected an integer in 0...4096, found -1"),
             (["--seed", "x"], 2, "--seed"),
-            (["--model", "bitnet-b1.58-2B-4T"], 1, "a scaled-down model whose weights, packed (2 bits per ternary weight, fp16 otherwise), take at most 256.0 MiB"),
+            (["--model", "bitnet-b1.58-2B-4T"], 1, "a scaled-down model whose weights, packed (2 bits per ternary weight, fp16 otherwise), take at most 64.0 MiB"),
             (["--model", "no-such-model"], 1, "no-such-model"),
             (["--chip", "no-such-chip"], 1, "no-such-chip"),
             (["--prompt-tokens", "4096", "--decode-steps", "1"], 1, "prompt + decode steps"),
+            (["--seed", "9223372036854775808"], 1, "expected an integer in 0...9223372036854775807"),
+            (["--model", RepositoryPaths.root.appendingPathComponent("Tests/Fixtures/weights/tiny-bitnet").path], 1,
+             "point at the one in the folder, found a folder"),
         ]
         for (arguments, status, fragment) in cases {
             let run = tool(arguments)
@@ -74,5 +77,19 @@ final class VerifyCommandTests: XCTestCase {
         let status = ExitStatus.report(VerificationFailure(message: "verify: 1 of 28 BitLinear comparisons differ"), stderr: { lines.append($0) })
         XCTAssertEqual(status, 3)
         XCTAssertEqual(lines, ["tritsim: error: verify: 1 of 28 BitLinear comparisons differ\n"])
+    }
+
+    /// A chip the model does not fit is refused from the architecture, before any weight is built.
+    func testAChipTheModelDoesNotFitIsRefusedBeforeWeightsAreBuilt() throws {
+        let folder = try RepositoryPaths.temporaryFolder("tritsim-verify")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = try String(contentsOf: RepositoryPaths.configs.appendingPathComponent("chips/edge-lpddr5x.json"), encoding: .utf8)
+        let chip = folder.appendingPathComponent("tiny-activations.json")
+        try source.replacingOccurrences(of: "\"activationBufferBytes\": 8388608", with: "\"activationBufferBytes\": 64")
+            .write(to: chip, atomically: true, encoding: .utf8)
+        let run = tool(["--chip", chip.path])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("sram.activationBufferBytes"), run.stderr)
+        XCTAssertEqual(run.stdout, "")
     }
 }

@@ -36,7 +36,7 @@ struct ParsedArguments: Sendable {
     /// - Throws: `UsageError` if the text is not an integer (`abc`, `1.5`); `InputError` if it is
     ///   an integer below `minimum` or too large for `Int`.
     func integer(_ name: String, minimum: Int, maximum: Int = Int.max) throws -> Int {
-        let expected = maximum == Int.max ? "an integer ≥ \(minimum)" : "an integer in \(minimum)...\(maximum)"
+        let expected = maximum == Int.max ? "an integer in \(minimum)...\(Int.max) (2^63 − 1)" : "an integer in \(minimum)...\(maximum)"
         guard let text = string(name) else {
             throw InputError(source: "command line", location: "--" + name, expected: expected, found: "no value")
         }

@@ -48,7 +48,7 @@ struct VerifyCommand: Subcommand {
         chip = try arguments.nonEmptyString("chip", expected: "a chip name or a path to a chip config")
         promptTokens = try arguments.integer("prompt-tokens", minimum: 1, maximum: 4096)
         decodeSteps = try arguments.integer("decode-steps", minimum: 0, maximum: 4096)
-        seed = try arguments.integer("seed", minimum: 0)
+        seed = try arguments.integer("seed", minimum: 0, maximum: Int(Int64.max))
         configsFolder = try arguments.configsFolder()
     }
 
@@ -60,12 +60,12 @@ struct VerifyCommand: Subcommand {
         let weights: String
         if WeightFile.recognizes(model, sniffing: model.contains("/")) {
             let file = try WeightFile.open(path)
-            try Verification.checkSize(try file.modelConfig())
+            try Verification.check(try file.modelConfig(), chip: resolved, promptTokens: promptTokens, decodeSteps: decodeSteps)
             reference = try ReferenceModel.load(file)
             weights = "weights of \(model)"
         } else {
             let config = try catalogs.models.load(model)
-            try Verification.checkSize(config)
+            try Verification.check(config, chip: resolved, promptTokens: promptTokens, decodeSteps: decodeSteps)
             reference = try ReferenceModel.random(config: config, seed: UInt64(seed))
             weights = "seeded random weights, seed \(seed)"
         }

@@ -1,3 +1,5 @@
+import Foundation
+import TritCore
 import TritModel
 import TritWeights
 
@@ -12,6 +14,12 @@ struct ModelSource {
     /// - Throws: `InputError` from `ModelCatalog.load` or from `WeightFile` (a broken file, or a
     ///   model the file does not fully describe).
     func load(_ nameOrPath: String) throws -> ModelConfig {
+        var isFolder: ObjCBool = false
+        if nameOrPath.contains("/"), FileManager.default.fileExists(atPath: nameOrPath, isDirectory: &isFolder), isFolder.boolValue {
+            throw InputError(source: nameOrPath, location: "--model",
+                             expected: "a model file (.gguf, .safetensors, model.safetensors.index.json) or a config.json; point at the one in the folder",
+                             found: "a folder")
+        }
         // Only an argument with a folder in it is sniffed, so a short name never opens a file.
         if WeightFile.recognizes(nameOrPath, sniffing: nameOrPath.contains("/")) {
             return try WeightFile.open(nameOrPath).modelConfig()

@@ -12,8 +12,12 @@ import TritISA
 struct WeightRing {
     /// Bytes of the ring: the weight slots in use × the chunk size.
     let capacityBytes: Int64
-    /// Live chunks, sorted by base address, never overlapping.
-    private var chunks: [Chunk] = []
+    /// Live chunks at or after the cursor, in descending address order (the nearest last), and
+    /// live chunks before it, in ascending order (the latest last): a gap buffer at the cursor, so
+    /// placing a chunk and retiring the chunks it overwrites cost O(chunks overwritten), and a lap
+    /// O(live chunks) once — linear in the chunks placed, however small the tiles.
+    private var ahead: [Chunk] = []
+    private var behind: [Chunk] = []
     /// Where the next chunk goes.
     private var cursor: Int64 = 0
     /// Whether a placement overwrote a pinned chunk (a planning error).
@@ -32,43 +36,54 @@ struct WeightRing {
     /// Places a chunk of `bytes` (at most `capacityBytes`); returns its range and the tokens of
     /// the instructions that read the chunks it overwrites.
     mutating func allocate(bytes: Int64) -> (range: SRAMRange, waits: [TokenID]) {
-        if cursor + bytes > capacityBytes { cursor = 0 }
+        if cursor + bytes > capacityBytes {
+            // A new lap: every live chunk now lies at or after the cursor.
+            cursor = 0
+            ahead.append(contentsOf: behind.reversed())
+            behind.removeAll(keepingCapacity: true)
+        }
         let range = SRAMRange(base: cursor, bytes: bytes)
         cursor += bytes
         var waits: [TokenID] = []
-        var first = firstIndex(endingAfter: range.base)
-        while first < chunks.count, chunks[first].range.base < range.base + range.bytes {
-            waits.append(contentsOf: chunks[first].releases)
-            if chunks[first].pinned { overwrotePinnedChunk = true }
-            chunks.remove(at: first)
+        // Chunks ahead start at or after the range's base; the nearest ones it reaches are overwritten.
+        while let nearest = ahead.last, nearest.range.base < range.base + range.bytes {
+            waits.append(contentsOf: nearest.releases)
+            if nearest.pinned { overwrotePinnedChunk = true }
+            ahead.removeLast()
         }
-        first = firstIndex(endingAfter: range.base)
-        chunks.insert(Chunk(range: range, releases: [], pinned: false), at: first)
+        behind.append(Chunk(range: range, releases: [], pinned: false))
         return (range, waits)
     }
 
-    /// Records that `token` reads the chunk at `range` (its next overwrite waits for it).
+    /// Records that `token` reads the chunk at `range` (it must complete before the chunk is
+    /// overwritten). A range that is no longer live is ignored.
     mutating func release(_ range: SRAMRange, after token: TokenID) {
-        let index = firstIndex(endingAfter: range.base)
-        guard index < chunks.count, chunks[index].range.base == range.base else { return }
-        chunks[index].releases.append(token)
+        update(range) { $0.releases.append(token) }
     }
 
-    /// Marks the chunk at `range` as still needed (`pinned`) or no longer needed.
+    /// Pins or unpins the live chunk at `range` (see the type).
     mutating func pin(_ range: SRAMRange, _ pinned: Bool) {
-        let index = firstIndex(endingAfter: range.base)
-        guard index < chunks.count, chunks[index].range.base == range.base else { return }
-        chunks[index].pinned = pinned
+        update(range) { $0.pinned = pinned }
     }
 
-    /// Index of the first chunk whose end lies after `address` (binary search).
-    private func firstIndex(endingAfter address: Int64) -> Int {
+    /// Applies `change` to the live chunk whose base is `range.base`, if any.
+    private mutating func update(_ range: SRAMRange, _ change: (inout Chunk) -> Void) {
+        if let index = Self.index(of: range.base, in: behind, ascending: true) {
+            change(&behind[index])
+        } else if let index = Self.index(of: range.base, in: ahead, ascending: false) {
+            change(&ahead[index])
+        }
+    }
+
+    /// Binary search for the chunk based at `base` in `chunks`, sorted by base address.
+    private static func index(of base: Int64, in chunks: [Chunk], ascending: Bool) -> Int? {
         var low = 0
         var high = chunks.count
         while low < high {
             let middle = (low + high) / 2
-            if chunks[middle].range.base + chunks[middle].range.bytes <= address { low = middle + 1 } else { high = middle }
+            let before = ascending ? chunks[middle].range.base < base : chunks[middle].range.base > base
+            if before { low = middle + 1 } else { high = middle }
         }
-        return low
+        return low < chunks.count && chunks[low].range.base == base ? low : nil
     }
 }
