@@ -68,6 +68,11 @@ final class ModelDescriptionTests: XCTestCase {
                        "m.gguf: metadata \"general.architecture\": expected an architecture whose FFN activation tritsim knows (bitnet-b1.58, bitnet, llama), found \"gpt2\"")
         XCTAssertEqual(message { try ModelConfig.describe(gguf: try self.gguf { $0.set("general.architecture", .uint8(1)) }, name: "m") },
                        "m.gguf: metadata \"general.architecture\": expected a string naming the architecture, found uint8 1")
+        // RoPE over part of the head would change the model silently: refused (the fixture's head is 8 wide).
+        for value in [GGUFValue.uint32(7), .uint32(0), .uint32(4_294_967_295)] {
+            XCTAssertEqual(message { try ModelConfig.describe(gguf: try self.gguf { $0.set("\(arch).rope.dimension_count", value) }, name: "m") },
+                           "m.gguf: metadata \"\(arch).rope.dimension_count\": expected 8 (the head dimension: RoPE over the whole head), found \(value.summary)")
+        }
         // A missing key: rename it.
         XCTAssertEqual(message {
             try ModelConfig.describe(gguf: try self.gguf { $0.set("\(arch).block_count", .string("two")) }, name: "m")

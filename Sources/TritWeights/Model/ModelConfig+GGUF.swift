@@ -111,6 +111,12 @@ extension ModelConfig {
                              expected: "a vocabulary size (\(key("vocab_size")), tokenizer.ggml.tokens or a token_embd.weight {embedding, vocab})",
                              found: "none of them")
         }
+        // RoPE is modelled over the whole head (as BitNet and LLaMA apply it): a partial rotation
+        // would change the model without anything else noticing.
+        if let value = gguf.value(key("rope.dimension_count")), value.number != Double(headDim) {
+            throw InputError(source: source, location: "metadata \"\(key("rope.dimension_count"))\"",
+                             expected: "\(headDim) (the head dimension: RoPE over the whole head)", found: value.summary)
+        }
         let theta = try optionalNumber(key("rope.freq_base"), Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude, "a number > 0") ?? 10000
         let eps = try optionalNumber(key("attention.layer_norm_rms_epsilon"), 0...1, "a number in 0...1") ?? 1e-6
 
