@@ -125,6 +125,20 @@ public enum HazardCheck {
 
         /// Read operand `k` (0 ..< readCount).
         func read(_ k: Int) -> Operand { k == 0 ? first : k == 1 ? second : third }
+
+        /// Keeps only the bytes of each operand inside `window` (an operand outside it touches nothing).
+        mutating func clip(to window: Range<Int64>) {
+            func clipped(_ operand: Operand) -> Operand {
+                let bytes = operand.bytes.clamped(to: window)
+                var copy = operand
+                copy.range = SRAMRange(base: bytes.lowerBound, bytes: Int64(bytes.count))
+                return copy
+            }
+            first = clipped(first)
+            second = clipped(second)
+            third = clipped(third)
+            write = write.map(clipped)
+        }
     }
 
     /// The last writer of a byte range: instruction index (-1: never written), its unit and its
@@ -146,16 +160,20 @@ public enum HazardCheck {
     ///   "<hazard>: …", found: "bytes a..<b of its <operand> range …, last written by instruction <j> …")`
     ///   for the first instruction, in program order, that breaks a rule.
     /// - Complexity: see the type.
-    public static func check(_ program: Program, hazards: Hazards = .readAfterWrite, source: String) throws {
-        if let first = try violations(in: program, hazards: hazards, source: source, limit: 1).first { throw first }
+    /// - Parameter window: when given, only the bytes of each operand inside it are checked and
+    ///   recorded (e.g. the weight buffer, whose addresses a compiled program gives exactly).
+    public static func check(_ program: Program, hazards: Hazards = .readAfterWrite, source: String, window: Range<Int64>? = nil) throws {
+        if let first = try violations(in: program, hazards: hazards, source: source, limit: 1, window: window).first { throw first }
     }
 
     /// The first `limit` violations of `hazards` in program order, at most one per instruction
     /// operand, each as `check` would throw it; the pass goes on after each as if the access were
     /// ordered.
     /// - Throws: `InputError` if the program breaks what the check relies on (see `check`).
-    public static func violations(in program: Program, hazards: Hazards, source: String, limit: Int) throws -> [InputError] {
+    public static func violations(in program: Program, hazards: Hazards, source: String, limit: Int,
+                                  window: Range<Int64>? = nil) throws -> [InputError] {
         var checker = try Checker(program: program, hazards: hazards, source: source)
+        checker.window = window
         for index in program.instructions.indices {
             guard checker.found.count < limit else { break }
             try checker.step(index)
@@ -170,6 +188,8 @@ public enum HazardCheck {
         let source: String
         let unitCount: Int
         let isDMA: [Bool]
+        /// Only bytes inside this range are checked, when set.
+        var window: Range<Int64>? = nil
         /// Waits still to come per token, so each completion clock is kept only while awaited.
         var pendingWaits: [Int32]
         /// Token → slot of its completion clock in `snapshots`, or -1.
@@ -239,7 +259,7 @@ public enum HazardCheck {
             let position = positions[unit]
             for u in 0 ..< unitCount { start[u] = clocks[row + u] }
             try join(waitsOf: index)
-            let accesses = Accesses(instruction.operation)
+            var accesses = Accesses(instruction.operation)
             for k in 0 ..< accesses.readCount + (accesses.write == nil ? 0 : 1) {
                 let operand = k < accesses.readCount ? accesses.read(k) : accesses.write ?? accesses.read(0)
                 guard operand.isValid else {
@@ -247,6 +267,7 @@ public enum HazardCheck {
                                      found: "\(operand.name.rawValue) \(operand.range.base)+\(operand.range.bytes)")
                 }
             }
+            if let window { accesses.clip(to: window) }
 
             if hazards.contains(.readAfterWrite) {
                 for k in 0 ..< accesses.readCount where accesses.read(k).range.bytes > 0 { checkRead(accesses.read(k), index: index, unit: unit) }

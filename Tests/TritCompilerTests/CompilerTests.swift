@@ -138,6 +138,42 @@ import TritTestSupport
     }
 }
 
+/// Weight addresses are exact (the weight image, one DMA per tile into the weight ring), so the
+/// data-hazard check holds in full inside the weight buffer: every tile and LM-head chunk reads
+/// weights their DMA has completed (read-after-write), no DMA overwrites ring bytes before every
+/// reader of their previous weights has completed (write-after-read), and no two DMAs race on the
+/// same bytes (write-after-write) — including pipelined micro-batches that keep weights resident.
+@Suite struct WeightRingIsRaceFree {
+    @Test(arguments: ["edge-lpddr5x", "datacenter-hbm3e"])
+    func compiledProgramsHaveNoHazardsInTheWeightBuffer(chipName: String) throws {
+        let chip = try ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology).load(chipName)
+        let weights = 0 ..< chip.config.sram.weightBufferBytes
+        let modelName = "bitnet-b1.58-2B-4T"
+        let model = try ModelCatalog(folder: RepositoryPaths.models).load(modelName)
+        // 700 positions: two chunks on edge, pipelined micro-batches on the data-centre chip.
+        for graph in [try Graph.prefill(model, tokens: 700), try Graph.decode(model, batch: 8, context: 1500)] {
+            let compiled = try Compiler(chip: chip).compile(graph)
+            try HazardCheck.check(compiled.program, hazards: .all, source: "\(modelName) \(graph.phase) (\(compiled.plan.microBatches) micro-batches)",
+                                  window: weights)
+        }
+    }
+
+    /// The check can fail: a tile that no longer waits for its weights' DMA is caught.
+    @Test func aTileThatDoesNotWaitForItsWeightsIsCaught() throws {
+        let chip = try ChipCatalog(folder: RepositoryPaths.chips, technologyFolder: RepositoryPaths.technology).load("edge-lpddr5x")
+        let graph = try Graph.decode(try ModelCatalog(folder: RepositoryPaths.models).load("2b4t"), batch: 1, context: 16)
+        var program = try Compiler(chip: chip).compile(graph).program
+        let tile = try #require(program.instructions.indices.first { index in
+            if case .ternaryTile = program.instructions[index].operation { return program.instructions[index].waitCount > 0 }
+            return false
+        })
+        program.instructions[tile].waitCount = 0
+        #expect(throws: InputError.self) {
+            try HazardCheck.check(program, hazards: .readAfterWrite, source: "edited", window: 0 ..< chip.config.sram.weightBufferBytes)
+        }
+    }
+}
+
 /// Issue 3: changing the weight format changes DRAM bytes by the ratio of bits per weight.
 @Suite struct WeightFormatTests {
     @Test func ternaryWeightBytesFollowTheFormatsBitsPerWeight() throws {

@@ -75,9 +75,10 @@ extension LoweringContext {
             offset += bytes
             let macs = Int64(tokens) * (bytes / elementBytes)
             let outputBytes = Int64(tokens) * (bytes / rowBytes) * Int64(precision.activationBytes)
-            let done = builder.emit(.matrix(kind: .dense, macs: macs,
-                                            input: SRAMRange(base: chunk.range.base, bytes: bytes + Int64(tokens * inFeatures) * Int64(precision.activationBytes)),
-                                            output: activationRange(bytes: outputBytes)),
+            // The weight rows in the ring, and the tokens' normalised rows (a second operand).
+            let done = builder.emit(.matrix(kind: .dense, macs: macs, input: chunk.range,
+                                            output: activationRange(bytes: outputBytes),
+                                            input2: activationRange(bytes: Int64(tokens * inFeatures) * Int64(precision.activationBytes))),
                                     on: attention, tag: tag, waits: waits) ?? -1
             releaseWeights(chunk.range, after: done)
             last = done
