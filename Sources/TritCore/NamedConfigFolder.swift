@@ -36,7 +36,10 @@ public struct NamedConfigFolder: Sendable {
     public func resolve(_ nameOrPath: String) throws -> (url: URL, name: String) {
         if nameOrPath.contains("/") || nameOrPath.hasSuffix(".json") {
             let url = URL(fileURLWithPath: nameOrPath)
-            return (url, url.deletingPathExtension().lastPathComponent)
+            // A Hugging Face folder's `config.json` is named after its folder (`bitnet-b1.58-2B-4T/config.json`).
+            let stem = url.deletingPathExtension().lastPathComponent
+            let folderName = url.deletingLastPathComponent().lastPathComponent
+            return (url, stem == "config" && !folderName.isEmpty && folderName != "/" && folderName != "." ? folderName : stem)
         }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {

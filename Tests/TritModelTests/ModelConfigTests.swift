@@ -42,6 +42,19 @@ import TritTestSupport
      "num_key_value_heads": 2, "vocab_size": 100, "hidden_act": "silu"}
     """
 
+    /// A Hugging Face folder's config.json, given by path, is named after its folder.
+    @Test func aConfigJSONPathIsNamedAfterItsFolder() throws {
+        let folder = try RepositoryPaths.temporaryFolder("tritsim-named").appendingPathComponent("my-bitnet")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let path = folder.appendingPathComponent("config.json")
+        try valid.write(to: path, atomically: true, encoding: .utf8)
+        #expect(try ModelCatalog(folder: RepositoryPaths.models).load(path.path).name == "my-bitnet")
+        let other = folder.appendingPathComponent("small.json")
+        try valid.write(to: other, atomically: true, encoding: .utf8)
+        #expect(try ModelCatalog(folder: RepositoryPaths.models).load(other.path).name == "small")
+    }
+
     @Test func appliesTransformersDefaults() throws {
         let model = try load(valid)
         #expect(model.headDim == 16)
