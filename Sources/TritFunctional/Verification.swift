@@ -11,9 +11,10 @@ import TritReference
 public enum Verification {
     /// Bytes the weight image may occupy: `FunctionalMemory` keeps up to 4 host bytes per image
     /// byte, and the reference runs in plain Swift, so verification is for scaled-down models
-    /// (the 2B4T shape at hidden 256 needs about 2 MB and verifies in about 1 s; a 40 MB model in
-    /// about 12 s; 64 MiB keeps a run near a minute).
-    public static let maximumImageBytes: Int64 = 64 << 20
+    /// (the 2B4T shape at hidden 256 needs about 2 MB and verifies in about 1 s; a 32 MiB model
+    /// takes about 0.5 s per decode step, so with `maximumPromptTokens` and `maximumDecodeSteps` a
+    /// run stays within a few minutes).
+    public static let maximumImageBytes: Int64 = 32 << 20
 
     /// One BitLinear of one step, compared.
     public struct Comparison: Equatable, Sendable {
@@ -41,6 +42,10 @@ public enum Verification {
         public let referenceToken: Int
     }
 
+    /// Longest prompt and most decode steps a verification runs (see `maximumImageBytes`).
+    public static let maximumPromptTokens = 512
+    public static let maximumDecodeSteps = 128
+
     /// Largest relative logit difference `verify` accepts (issue 4: "final logits agree to 1e-4 relative").
     public static let logitTolerance: Float = 1e-4
 
@@ -64,19 +69,22 @@ public enum Verification {
         }
     }
 
-    /// Refuses a model too large to verify before any weight is built: its weights, packed at
-    /// 2 bits and with fp16 full-precision tensors, must fit `maximumImageBytes`.
+    /// Refuses a model too large to verify before any weight is built: its weight image on `chip`
+    /// (`WeightImage`, laid out from the architecture alone: tiles packed one by one in the chip's
+    /// format, fp16 full-precision tensors) must fit `maximumImageBytes`.
     /// - Throws: `InputError` naming the model.
-    public static func checkSize(_ config: ModelConfig) throws {
+    public static func checkSize(_ config: ModelConfig, chip: ResolvedChip) throws {
         let graph = try Graph.decode(config, batch: 1, context: 0)
         let ternary = graph.ternaryParameterCount
-        let fullPrecision = graph.parameterCount - ternary
-        let bytes = ternary / 4 + 2 * fullPrecision
+        // A cheap bound first (a ternary weight takes at least 1.6 bits), so a huge model is not laid out.
+        let lowerBound = ternary / 5 + 2 * (graph.parameterCount - ternary)
+        let bytes = lowerBound > maximumImageBytes ? lowerBound
+            : try WeightImage(graph: graph, chip: chip, precision: Compiler.precision(for: chip)).bytes
         guard bytes <= maximumImageBytes else {
-            let mebibytes = { (value: Int64) in String(format: "%.1f", Double(value) / 1_048_576) }
+            let mebibytes = { (value: Int64) in String(format: "%.2f", Double(value) / 1_048_576) }
             throw InputError(source: "verify", location: config.name,
-                             expected: "a scaled-down model whose weights, packed (2 bits per ternary weight, fp16 otherwise), take at most \(mebibytes(maximumImageBytes)) MiB (verify runs the reference in plain Swift)",
-                             found: "\(mebibytes(bytes)) MiB (\(bytes) bytes, \(graph.parameterCount) parameters)")
+                             expected: "a scaled-down model whose weight image (packed in \(chip.config.weightFormat.rawValue), fp16 full-precision tensors) takes at most \(mebibytes(maximumImageBytes)) MiB (\(maximumImageBytes) bytes; verify runs the reference in plain Swift)",
+                             found: "\(lowerBound > maximumImageBytes ? "at least " : "")\(mebibytes(bytes)) MiB (\(bytes) bytes, \(graph.parameterCount) parameters)")
         }
     }
 
@@ -85,7 +93,7 @@ public enum Verification {
     /// decode step fit `chip` (the compiler's plan).
     /// - Throws: `InputError` naming what does not fit.
     public static func check(_ config: ModelConfig, chip: ResolvedChip, promptTokens: Int, decodeSteps: Int) throws {
-        try checkSize(config)
+        try checkSize(config, chip: chip)
         guard promptTokens >= 1, decodeSteps >= 0, promptTokens + decodeSteps <= config.maxPositionEmbeddings else {
             throw InputError(source: "verify", location: "--prompt-tokens and --decode-steps",
                              expected: "a prompt of at least 1 token, and prompt + decode steps ≤ \(config.maxPositionEmbeddings) (max_position_embeddings of \(config.name))",
@@ -115,11 +123,6 @@ public enum Verification {
         let compiler = Compiler(chip: chip)
         let prefillGraph = try Graph.prefill(config, tokens: promptTokens)
         let prefill = try compiler.compile(prefillGraph)
-        guard prefill.image.bytes <= maximumImageBytes else {
-            throw InputError(source: "verify", location: config.name,
-                             expected: "a weight image of at most \(maximumImageBytes) bytes (a scaled-down model: verify runs the reference in plain Swift)",
-                             found: "\(prefill.image.bytes) bytes")
-        }
         let c = chip.config
         var image = FunctionalMemory(name: c.hasOffChipMemory ? "DRAM" : "SRAM",
                                      capacity: c.hasOffChipMemory ? c.offChipMemory.capacityBytes

@@ -5,21 +5,24 @@ import TritCLI
 // A closed, full or broken stream must not crash the program: SIGPIPE is ignored (a write to a
 // closed pipe then fails with EPIPE), and a failed write makes a successful run exit with status 1.
 signal(SIGPIPE, SIG_IGN)
-nonisolated(unsafe) var writeFailed = false  // single-threaded: the command line runs on the main thread
-func write(_ text: String, to handle: FileHandle) {
+/// The first failed write: which stream, and why (single-threaded: the command line runs on the main thread).
+nonisolated(unsafe) var writeFailure: String? = nil
+func write(_ text: String, to handle: FileHandle, _ stream: String) {
     do {
         try handle.write(contentsOf: Data(text.utf8))
     } catch {
-        writeFailed = true
+        let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { ($0 as? NSError)?.localizedDescription ?? "\($0)" }
+            ?? error.localizedDescription
+        if writeFailure == nil { writeFailure = "\(stream): \(reason)" }
     }
 }
 let status = CommandLineTool.main(
     Array(CommandLine.arguments.dropFirst()),
-    stdout: { write($0, to: FileHandle.standardOutput) },
-    stderr: { write($0, to: FileHandle.standardError) })
-if writeFailed, status == ExitStatus.success {
-    write("\(CommandLineTool.programName): error: could not write the output (\(CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "tritsim"))\n",
-          to: FileHandle.standardError)
+    stdout: { write($0, to: FileHandle.standardOutput, "standard output") },
+    stderr: { write($0, to: FileHandle.standardError, "standard error") })
+if let writeFailure, status == ExitStatus.success {
+    write("\(CommandLineTool.programName): error: output: expected to write the command's output, found a failed write to \(writeFailure)\n",
+          to: FileHandle.standardError, "standard error")
     exit(ExitStatus.inputError)
 }
 exit(status)

@@ -52,13 +52,14 @@ final class VerifyCommandTests: XCTestCase {
     /// value out of range or a model or chip that cannot be verified (as the other commands).
     func testBadInputIsRefusedOnOneLine() throws {
         let cases: [([String], Int32, String)] = [
-            (["--prompt-tokens", "0"], 1, "--prompt-tokens: expected an integer in 1...4096, found 0"),
-            (["--decode-steps", "-1"], 1, "--decode-steps: expected an integer in 0...4096, found -1"),
+            (["--prompt-tokens", "0"], 1, "--prompt-tokens: expected an integer in 1...512, found 0"),
+            (["--decode-steps", "-1"], 1, "--decode-steps: expected an integer in 0...128, found -1"),
             (["--seed", "x"], 2, "--seed"),
-            (["--model", "bitnet-b1.58-2B-4T"], 1, "a scaled-down model whose weights, packed (2 bits per ternary weight, fp16 otherwise), take at most 64.0 MiB"),
+            (["--model", "bitnet-b1.58-2B-4T"], 1, "a scaled-down model whose weight image (packed in I2_S, fp16 full-precision tensors) takes at most 32.00 MiB (33554432 bytes"),
             (["--model", "no-such-model"], 1, "no-such-model"),
             (["--chip", "no-such-chip"], 1, "no-such-chip"),
-            (["--prompt-tokens", "4096", "--decode-steps", "1"], 1, "prompt + decode steps"),
+            (["--model", RepositoryPaths.root.appendingPathComponent("Tests/Fixtures/weights/tiny-bitnet-i2_s.gguf").path,
+              "--prompt-tokens", "120", "--decode-steps", "9"], 1, "prompt + decode steps ≤ 128"),
             (["--seed", "9223372036854775808"], 1, "expected an integer in 0...9223372036854775807"),
             (["--model", RepositoryPaths.root.appendingPathComponent("Tests/Fixtures/weights/tiny-bitnet").path], 1,
              "point at the one in the folder, found a folder"),

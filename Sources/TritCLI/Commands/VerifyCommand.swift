@@ -28,9 +28,9 @@ struct VerifyCommand: Subcommand {
                        + "in Configs/models/ or a config.json path: seeded random weights of that architecture."),
         SharedOptions.chip,
         OptionSpec(name: "prompt-tokens", kind: .value(valueName: "S"), unit: "tokens", defaultValue: "16", defaultDescription: nil,
-                   help: "Prompt length (integer in 1...4096; prompt + decode steps at most the model's max_position_embeddings); the prompt's tokens are seeded."),
+                   help: "Prompt length (integer in 1...\(Verification.maximumPromptTokens); prompt + decode steps at most the model's max_position_embeddings); the prompt's tokens are seeded."),
         OptionSpec(name: "decode-steps", kind: .value(valueName: "N"), unit: "steps", defaultValue: "16", defaultDescription: nil,
-                   help: "Greedy decode steps after the prefill (integer in 0...4096)."),
+                   help: "Greedy decode steps after the prefill (integer in 0...\(Verification.maximumDecodeSteps))."),
         OptionSpec(name: "seed", kind: .value(valueName: "N"), unit: nil, defaultValue: "1", defaultDescription: nil,
                    help: "Seed of the prompt and of random weights (integer ≥ 0)."),
         SharedOptions.configs,
@@ -46,8 +46,8 @@ struct VerifyCommand: Subcommand {
     init(parsing arguments: ParsedArguments) throws {
         model = try arguments.nonEmptyString("model", expected: "a model file, a model name or a config.json path")
         chip = try arguments.nonEmptyString("chip", expected: "a chip name or a path to a chip config")
-        promptTokens = try arguments.integer("prompt-tokens", minimum: 1, maximum: 4096)
-        decodeSteps = try arguments.integer("decode-steps", minimum: 0, maximum: 4096)
+        promptTokens = try arguments.integer("prompt-tokens", minimum: 1, maximum: Verification.maximumPromptTokens)
+        decodeSteps = try arguments.integer("decode-steps", minimum: 0, maximum: Verification.maximumDecodeSteps)
         seed = try arguments.integer("seed", minimum: 0, maximum: Int(Int64.max))
         configsFolder = try arguments.configsFolder()
     }
