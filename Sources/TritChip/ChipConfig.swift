@@ -102,6 +102,9 @@ public struct ChipConfig: Equatable, Sendable {
         public var kvBufferBytes: Int64
         /// SRAM bandwidth available to the vector and attention units, bytes per cycle.
         public var bytesPerCycle: Int
+
+        /// The three buffers together (the chip's SRAM address space), bytes.
+        public var totalBytes: Int64 { weightBufferBytes + activationBufferBytes + kvBufferBytes }
     }
 
     /// Off-chip memory. For an SRAM-only chip (`type` `.none`) every number is 0 and unused.

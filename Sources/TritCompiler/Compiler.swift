@@ -52,7 +52,7 @@ public struct Compiler: Sendable {
     /// What `chip` offers, for the static checks of a program run on it.
     public static func checkLimits(for chip: ResolvedChip) -> ProgramCheck.Limits {
         let c = chip.config
-        return ProgramCheck.Limits(sramBytes: c.sram.weightBufferBytes + c.sram.activationBufferBytes + c.sram.kvBufferBytes,
+        return ProgramCheck.Limits(sramBytes: c.sram.totalBytes,
                                    dramBytes: c.offChipMemory.capacityBytes, arrays: c.ternaryArray.count,
                                    arrayRows: c.ternaryArray.rows, arrayColumns: c.ternaryArray.columns,
                                    bitsPerWeight: c.weightFormat.bitsPerWeight, linkUnits: chip.link == nil ? 0 : 1)

@@ -123,12 +123,7 @@ public enum Verification {
         let compiler = Compiler(chip: chip)
         let prefillGraph = try Graph.prefill(config, tokens: promptTokens)
         let prefill = try compiler.compile(prefillGraph)
-        let c = chip.config
-        var image = FunctionalMemory(name: c.hasOffChipMemory ? "DRAM" : "SRAM",
-                                     capacity: c.hasOffChipMemory ? c.offChipMemory.capacityBytes
-                                         : c.sram.weightBufferBytes + c.sram.activationBufferBytes + c.sram.kvBufferBytes)
-        try WeightImageWriter.write(model, image: prefill.image, graph: prefillGraph, rows: c.ternaryArray.rows,
-                                    columns: c.ternaryArray.columns, format: c.weightFormat, into: &image)
+        let image = try WeightImageWriter.memory(holding: model, image: prefill.image, graph: prefillGraph, chip: chip)
 
         var comparisons: [Comparison] = []
         var logits: [LogitComparison] = []

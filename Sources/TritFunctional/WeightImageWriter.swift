@@ -15,11 +15,14 @@ public enum WeightImageWriter {
     /// - Parameters:
     ///   - model: the weights; its layers must match the graph the image was laid out for.
     ///   - graph: the step graph the image was laid out for (node names say which tensor is which).
-    ///   - rows, columns: the chip's array shape (tile size).
+    ///   - chip: the chip the image was laid out for (its array shape is the tile size, its weight
+    ///     format the packing).
     /// - Throws: `InputError` when a node of the image has no tensor of the right shape in `model`;
     ///   `FunctionalError` when the image does not fit `memory`.
-    public static func write(_ model: ReferenceModel, image: WeightImage, graph: Graph, rows: Int, columns: Int,
-                             format: WeightFormat, into memory: inout FunctionalMemory) throws {
+    public static func write(_ model: ReferenceModel, image: WeightImage, graph: Graph, chip: ResolvedChip,
+                             into memory: inout FunctionalMemory) throws {
+        let rows = chip.config.ternaryArray.rows, columns = chip.config.ternaryArray.columns
+        let format = chip.config.weightFormat
         for tensor in image.ternary {
             let weights = try ternaryWeights(of: graph.nodes[tensor.node], in: model)
             guard weights.outFeatures == tensor.outFeatures, weights.inFeatures == tensor.inFeatures else {
@@ -43,6 +46,17 @@ public enum WeightImageWriter {
             }
             try memory.writeFloats(values, at: tensor.range.base, slotBytes: Int(tensor.range.bytes / max(tensor.elements, 1)))
         }
+    }
+
+    /// The memory the image lives in on `chip` — DRAM, or the SRAM of an SRAM-only chip (whose
+    /// weight buffer holds it from address 0) — with `model` written into it.
+    /// - Throws: as `write`.
+    public static func memory(holding model: ReferenceModel, image: WeightImage, graph: Graph, chip: ResolvedChip) throws -> FunctionalMemory {
+        let c = chip.config
+        var memory = c.hasOffChipMemory ? FunctionalMemory(name: "DRAM", capacity: c.offChipMemory.capacityBytes)
+            : FunctionalMemory(name: "SRAM", capacity: c.sram.totalBytes)
+        try write(model, image: image, graph: graph, chip: chip, into: &memory)
+        return memory
     }
 
     /// The trits of tile (`rowBlock`, `columnBlock`) of `trits` (`[out × in]`), column by column.

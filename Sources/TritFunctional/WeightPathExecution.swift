@@ -43,8 +43,7 @@ public enum WeightPathExecution {
         let rows = config.ternaryArray.rows, columns = config.ternaryArray.columns
         let format = config.weightFormat
         let program = compiled.program
-        let sramBytes = config.sram.weightBufferBytes + config.sram.activationBufferBytes + config.sram.kvBufferBytes
-        var sram = config.hasOffChipMemory ? FunctionalMemory(name: "SRAM", capacity: sramBytes) : image
+        var sram = config.hasOffChipMemory ? FunctionalMemory(name: "SRAM", capacity: config.sram.totalBytes) : image
         // Which image tile each DRAM address starts, and how many tiles each node has.
         var tileAt: [Int64: (node: Int, row: Int, column: Int)] = [:]
         var tilesOfNode: [Int: Int] = [:]
@@ -69,7 +68,7 @@ public enum WeightPathExecution {
         let vocab = compiled.graph.model.vocabSize
         var logits = [Float](repeating: .nan, count: (headInput?.rows ?? 0) * vocab)
 
-        func flush(_ p: Partial) throws {
+        func flush(_ p: Partial) {
             guard case let .bitLinear(_, _, outFeatures) = compiled.graph.nodes[p.node].operation else { return }
             var output = sums[p.node] ?? [Int32](repeating: 0, count: stepTokens * outFeatures)
             let width = p.values.count / max(p.tokens, 1)
@@ -165,7 +164,7 @@ public enum WeightPathExecution {
                             throw refuse("a tile that adds to the partial sums of \(compiled.graph.nodes[tile.node].name) column block \(tile.column) (accumulate=true)",
                                          "accumulate=false, which would overwrite them before they are reduced")
                         }
-                        if let open = current { try flush(open) }
+                        if let open = current { flush(open) }
                         current = Partial(node: tile.node, slice: slice, columnBlock: tile.column, firstToken: first, tokens: Int(tokens),
                                           values: [Int32](repeating: 0, count: Int(tokens) * width))
                     }
@@ -182,7 +181,7 @@ public enum WeightPathExecution {
             }
         }
         for unit in partial.keys.sorted() {
-            if let open = partial[unit] { try flush(open) }
+            if let open = partial[unit] { flush(open) }
         }
         var result: [Int: Matrix<Int32>] = [:]
         for (node, values) in sums {

@@ -46,12 +46,7 @@ import TritTestSupport
                     edit: (inout Program) -> Void = { _ in }) throws -> (compiled: CompiledProgram, output: WeightPathExecution.Output) {
         var compiled = try Compiler(chip: chip).compile(graph)
         edit(&compiled.program)
-        let c = chip.config
-        var image = FunctionalMemory(name: c.hasOffChipMemory ? "DRAM" : "SRAM",
-                                     capacity: c.hasOffChipMemory ? c.offChipMemory.capacityBytes
-                                         : c.sram.weightBufferBytes + c.sram.activationBufferBytes + c.sram.kvBufferBytes)
-        try WeightImageWriter.write(model, image: compiled.image, graph: graph, rows: c.ternaryArray.rows, columns: c.ternaryArray.columns,
-                                    format: c.weightFormat, into: &image)
+        let image = try WeightImageWriter.memory(holding: model, image: compiled.image, graph: graph, chip: chip)
         let trace = try given ?? traceFor(model, graph, prompt: promptTokens(graph))
         let output = try WeightPathExecution.run(compiled, on: chip, image: image, inputs: reference(trace, graph: graph).inputs,
                                                  headInput: trace.finalNorm)
@@ -125,32 +120,33 @@ import TritTestSupport
         let model = try ReferenceModel.random(config: Self.small2B4T, seed: 3)
         let graph = try Graph.decode(Self.small2B4T, batch: 1, context: 5)
         let expected = Self.reference(try Self.traceFor(model, graph, prompt: Self.promptTokens(graph)), graph: graph).sums
-        let tiles = try Compiler(chip: chip).compile(graph).program.instructions.indices.filter {
-            if case .ternaryTile = try Compiler(chip: chip).compile(graph).program.instructions[$0].operation { return true }
+        let program = try Compiler(chip: chip).compile(graph).program
+        let tiles = program.instructions.indices.filter {
+            if case .ternaryTile = program.instructions[$0].operation { return true }
             return false
         }
         // Drop one tile (in the middle of the step): the sums differ or the run refuses.
         let dropped = tiles[tiles.count / 2]
-        let droppedRun = Result { try Self.run(model, graph, on: chip) { $0.instructions.remove(at: dropped) }.output.sums }
-        if case let .success(sums) = droppedRun { #expect(sums != expected, "dropping tile \(dropped) went unnoticed") }
+        switch Result(catching: { try Self.run(model, graph, on: chip) { $0.instructions.remove(at: dropped) }.output.sums }) {
+        case let .success(sums): #expect(sums != expected, "dropping tile \(dropped) went unnoticed")
+        case let .failure(error): #expect(error is InputError || error is FunctionalError, "\(error)")
+        }
         // Drop an LM-head chunk: its vocabulary rows are never computed.
-        let program0 = try Compiler(chip: chip).compile(graph).program
-        let dense = try #require(program0.instructions.indices.last {
-            if case .matrix(.dense, _, _, _, _) = program0.instructions[$0].operation { return true }
+        let dense = try #require(program.instructions.indices.last {
+            if case .matrix(.dense, _, _, _, _) = program.instructions[$0].operation { return true }
             return false
         })
         let headless = try Self.run(model, graph, on: chip) { $0.instructions.remove(at: dense) }.output
         #expect(try #require(headless.logits).elements.contains { $0.isNaN }, "dropping LM-head chunk \(dense) went unnoticed")
         // Flip the accumulate flag of a tile that continues a column block: refused by name.
-        let program = try Compiler(chip: chip).compile(graph).program
         let continuing = try #require(tiles.first {
             if case let .ternaryTile(_, _, _, _, _, _, accumulate) = program.instructions[$0].operation { return accumulate }
             return false
         })
         #expect(throws: InputError.self) {
-            _ = try Self.run(model, graph, on: chip) { program in
-                if case let .ternaryTile(r, c, t, w, i, a, _) = program.instructions[continuing].operation {
-                    program.instructions[continuing].operation = .ternaryTile(rows: r, columns: c, tokens: t, weights: w, input: i,
+            _ = try Self.run(model, graph, on: chip) { edited in
+                if case let .ternaryTile(r, c, t, w, i, a, _) = edited.instructions[continuing].operation {
+                    edited.instructions[continuing].operation = .ternaryTile(rows: r, columns: c, tokens: t, weights: w, input: i,
                                                                               accumulator: a, accumulate: false)
                 }
             }
@@ -163,8 +159,7 @@ import TritTestSupport
         let model = try ReferenceModel.random(config: Self.small2B4T, seed: 5)
         let graph = try Graph.decode(Self.small2B4T, batch: 1, context: 3)
         let compiled = try Compiler(chip: chip).compile(graph)
-        var image = FunctionalMemory(name: "DRAM", capacity: chip.config.offChipMemory.capacityBytes)
-        try WeightImageWriter.write(model, image: compiled.image, graph: graph, rows: 256, columns: 256, format: .i2s, into: &image)
+        let image = try WeightImageWriter.memory(holding: model, image: compiled.image, graph: graph, chip: chip)
         let inputs = compiled.image.ternary.reduce(into: [Int: Matrix<Int8>]()) { $0[$1.node] = Matrix(rows: 1, columns: 7, repeating: 0) }
         #expect {
             _ = try WeightPathExecution.run(compiled, on: chip, image: image, inputs: inputs)

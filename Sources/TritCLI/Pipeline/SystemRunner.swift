@@ -175,7 +175,7 @@ enum SystemRunner {
     /// Per-chip rows of a phase: one per distinct program.
     private static func chipUsage(phase name: String, _ phase: SystemPhase, partition: SystemPartition) -> [ChipUsageRow] {
         let chip = phase.system.chip
-        let capacity = Double(chip.config.sram.weightBufferBytes + chip.config.sram.activationBufferBytes + chip.config.sram.kvBufferBytes)
+        let capacity = Double(chip.config.sram.totalBytes)
         return partition.programGroups.enumerated().map { index, group in
             var seconds = 0.0, dram = 0.0, sent = 0.0, received = 0.0
             var highWater: Int64 = 0
