@@ -15,6 +15,9 @@ public struct CompiledProgram: Sendable {
     public var graph: Graph
     /// Where the program expects every weight in DRAM (and, SRAM-only, in the weight buffer).
     public var image: WeightImage
+    /// What each instruction computes (one per instruction, in program order) when the compiler
+    /// `recordsOrigins`; empty otherwise.
+    public var origins: [InstructionOrigin] = []
 }
 
 /// Lowers a step graph onto a chip.
@@ -36,10 +39,15 @@ public struct Compiler: Sendable {
     /// The chip's part in a multi-chip system (`Partition.swift`); `.single` for a lone chip.
     public let role: ChipRole
 
-    /// A compiler for `chip` playing `role` in its system.
-    public init(chip: ResolvedChip, role: ChipRole = .single) {
+    /// Whether compiled programs carry what each instruction computes (`CompiledProgram.origins`),
+    /// which the functional executor needs; off by default (it costs memory per instruction).
+    public let recordsOrigins: Bool
+
+    /// A compiler for `chip` playing `role` in its system; `recordsOrigins` see above.
+    public init(chip: ResolvedChip, role: ChipRole = .single, recordsOrigins: Bool = false) {
         self.chip = chip
         self.role = role
+        self.recordsOrigins = recordsOrigins
     }
 
     /// The precision of each tensor kind on `chip`: packed ternary weights in the chip's format,
@@ -87,7 +95,8 @@ public struct Compiler: Sendable {
                              expected: "at least \(image.bytes) bytes to hold the weight image of \(graph.model.name) resident (an SRAM-only chip; tiles packed one by one)",
                              found: "\(chip.config.sram.weightBufferBytes) bytes")
         }
-        var context = LoweringContext(chip: chip, plan: plan, precision: precision, graph: graph, image: image, role: role)
+        var context = LoweringContext(chip: chip, plan: plan, precision: precision, graph: graph, image: image, role: role,
+                                      recordsOrigins: recordsOrigins)
         let stages = Compiler.stages(of: graph, fusingGateAndUp: plan.fusesGateAndUp)
         let total = graph.phase.tokensPerStep
         var previousChunkEnd: TokenID? = nil
@@ -117,7 +126,8 @@ public struct Compiler: Sendable {
                              expected: "micro-batches whose resident weights fit the weight buffer",
                              found: "\(plan.microBatches) micro-batches overwrite weights a later micro-batch still needs (a planning error; set compiler.prefillMicroBatches to 1)")
         }
-        return CompiledProgram(program: context.builder.build(), plan: plan, precision: precision, graph: graph, image: image)
+        return CompiledProgram(program: context.builder.build(), plan: plan, precision: precision, graph: graph, image: image,
+                               origins: context.origins)
     }
 
     /// Whether the gate projection at `index` is lowered together with the up projection after it
@@ -176,6 +186,7 @@ public struct Compiler: Sendable {
         let isPrefill: Bool
         if case .prefill = graph.phase { isPrefill = true } else { isPrefill = false }
         let tokens = slice.tokens
+        context.rows = slice.start ..< slice.start + tokens
         var lastResidual: TokenID? = nil
         var index = range.lowerBound
         let nodes = graph.nodes
@@ -184,7 +195,7 @@ public struct Compiler: Sendable {
             var done: TokenID? = nil
             switch node.operation {
             case .embedding:
-                done = context.lowerEmbedding(chunkNode(node, tokens: tokens), after: previous)
+                done = context.lowerEmbedding(chunkNode(node, tokens: tokens), index: index, after: previous)
             case .rmsNorm:
                 if node.category == .norm, node.layer == nil, isPrefill && !slice.endsStep {
                     index += 1
@@ -193,19 +204,21 @@ public struct Compiler: Sendable {
                 // The final norm of a prefill runs once, for the last position (in the last slice).
                 let runsOnce = node.layer == nil && isPrefill
                 let normTokens = runsOnce ? 1 : tokens
+                let normRows = runsOnce ? context.rows.upperBound - 1 ..< context.rows.upperBound : context.rows
                 if index + 1 < nodes.count, case .activationQuant = nodes[index + 1].operation, nodes[index + 1].inputs == [index] {
                     // Fusion: RMSNorm and int8 quantisation in one pass over the row; the fp16
                     // normalised row is never written back.
                     done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), index: index, fusedQuantize: chunkNode(nodes[index + 1], tokens: normTokens),
-                                                loadWeights: slice.microBatch == 0 || runsOnce)
+                                                loadWeights: slice.microBatch == 0 || runsOnce, rows: normRows)
                     context.nodeDone[index] = done
                     context.nodeDone[index + 1] = done
                     index += 2
                     continue
                 }
-                done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), index: index, loadWeights: slice.microBatch == 0 || runsOnce)
+                done = context.lowerRMSNorm(chunkNode(node, tokens: normTokens), index: index, loadWeights: slice.microBatch == 0 || runsOnce,
+                                            rows: normRows)
             case .activationQuant:
-                done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .quantize)
+                done = context.lowerVector(chunkNode(node, tokens: tokens), index: index, kind: .quantize)
             case let .bitLinear(_, inFeatures, outFeatures):
                 if context.plan.fusesGateAndUp, Compiler.fusesGateAndUp(graph, at: index) {
                     done = context.lowerBitLinear(chunkNode(node, tokens: tokens), index: index, slice: slice, inFeatures: inFeatures,
@@ -230,15 +243,15 @@ public struct Compiler: Sendable {
                 done = context.lowerBitLinear(chunkNode(node, tokens: tokens), index: index, slice: slice, inFeatures: inFeatures,
                                               outFeatures: outFeatures)
             case .rope:
-                done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .rope)
+                done = context.lowerVector(chunkNode(node, tokens: tokens), index: index, kind: .rope)
             case .kvAppend:
-                done = context.lowerKVAppend(chunkNode(node, tokens: tokens), layer: node.layer ?? 0)
+                done = context.lowerKVAppend(chunkNode(node, tokens: tokens), index: index, layer: node.layer ?? 0)
             case let .attentionScores(shape):
                 // scores, softmax and values are lowered together (blocked online softmax).
                 let sliceShape = attentionShape(shape, phase: graph.phase, slice: slice)
-                let end = context.lowerAttention(layer: node.layer ?? 0, scores: node, softmax: nodes[index + 1],
+                let end = context.lowerAttention(layer: node.layer ?? 0, index: index, scores: node, softmax: nodes[index + 1],
                                                  values: nodes[index + 2], shape: sliceShape,
-                                                 memoryKeys: isPrefill ? slice.chunkStart : shape.cachedKeys)
+                                                 memoryKeys: isPrefill ? slice.chunkStart : shape.cachedKeys, isDecode: !isPrefill)
                 context.nodeDone[index] = end
                 context.nodeDone[index + 1] = end
                 context.nodeDone[index + 2] = end
@@ -247,14 +260,15 @@ public struct Compiler: Sendable {
             case .softmax, .attentionValues:
                 break  // handled with attentionScores
             case .gatedActivation:
-                done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .gating)
+                done = context.lowerVector(chunkNode(node, tokens: tokens), index: index, kind: .gating)
             case .residualAdd:
-                done = context.lowerVector(chunkNode(node, tokens: tokens), kind: .residualAdd)
+                done = context.lowerVector(chunkNode(node, tokens: tokens), index: index, kind: .residualAdd)
                 lastResidual = done
             case let .denseLinear(_, inFeatures, outFeatures, _):
                 if isPrefill && !slice.endsStep { index += 1; continue }
                 let rows = isPrefill ? 1 : tokens
-                done = context.lowerDense(chunkNode(node, tokens: rows), index: index, tokens: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+                done = context.lowerDense(chunkNode(node, tokens: rows), index: index, tokens: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+                                          rows: isPrefill ? context.rows.upperBound - 1 ..< context.rows.upperBound : context.rows)
             }
             context.nodeDone[index] = done
             index += 1

@@ -14,7 +14,9 @@ import TritModel
 ///    column block by column block with row blocks inner, each tile packed on its own in the
 ///    chip's weight format (`TilePacking`: the tile's weights column by column, starting on a byte
 ///    boundary), one tile right after another;
-/// 2. the full-precision weights (fp16, `Precision.fullPrecisionWeightBytes` each): each RMSNorm's
+/// 2. every BitLinear's weight scale γ (one fp32 each, BitNet b1.58's per-tensor absmean scale),
+///    in graph order;
+/// 3. the full-precision weights (fp16, `Precision.fullPrecisionWeightBytes` each): each RMSNorm's
 ///    `width` weights, the embedding table `[vocab × hidden]` row-major, and the LM head
 ///    `[vocab × hidden]` row-major unless it is tied to the embedding (then it reads the
 ///    embedding's range).
@@ -36,6 +38,8 @@ public struct WeightImage: Equatable, Sendable {
         /// DRAM address of each tile in image order (column block × rowBlocks + row block), and
         /// the tensor's end as a last entry: tile k spans `tileStarts[k] ..< tileStarts[k + 1]`.
         public let tileStarts: [Int64]
+        /// DRAM address of the tensor's weight scale γ (4 bytes, fp32).
+        public let scaleAddress: Int64
 
         /// The DRAM range of tile (`row` block, `column` block).
         public func tile(row: Int, column: Int) -> DRAMRange {
@@ -64,6 +68,8 @@ public struct WeightImage: Equatable, Sendable {
     public let fullPrecision: [FullPrecisionTensor]
     /// Bytes of the packed ternary part (the image's first bytes).
     public let ternaryBytes: Int64
+    /// Bytes of one weight scale γ (fp32).
+    public static let weightScaleBytes: Int64 = 4
     /// Bytes of the whole image.
     public let bytes: Int64
 
@@ -97,9 +103,15 @@ public struct WeightImage: Equatable, Sendable {
             starts.append(cursor)
             ternaryOfNode[index] = ternary.count
             ternary.append(TernaryTensor(node: index, name: node.name, inFeatures: inFeatures, outFeatures: outFeatures,
-                                         rowBlocks: rowBlocks, columnBlocks: columnBlocks, tileStarts: starts))
+                                         rowBlocks: rowBlocks, columnBlocks: columnBlocks, tileStarts: starts, scaleAddress: 0))
         }
         let ternaryBytes = cursor
+        ternary = ternary.enumerated().map { position, tensor in
+            TernaryTensor(node: tensor.node, name: tensor.name, inFeatures: tensor.inFeatures, outFeatures: tensor.outFeatures,
+                          rowBlocks: tensor.rowBlocks, columnBlocks: tensor.columnBlocks, tileStarts: tensor.tileStarts,
+                          scaleAddress: ternaryBytes + Int64(position) * WeightImage.weightScaleBytes)
+        }
+        cursor = try Checked.add(cursor, Int64(ternary.count) * WeightImage.weightScaleBytes, "weight image bytes")
         var fullPrecision: [FullPrecisionTensor] = []
         var fullPrecisionOfNode: [Int: Int] = [:]
         var embedding: Int? = nil

@@ -28,6 +28,13 @@ public struct FunctionalError: Error, Equatable, CustomStringConvertible, Sendab
         self.instruction = instruction
     }
 
+    /// A dataflow fault that is not one memory access: a read of a result no instruction has
+    /// computed, partial sums that do not cover their column block, a KV block that is not where
+    /// the program reads it.
+    public init(problem: String, instruction: Int? = nil) {
+        self.init(memory: "", access: "", address: 0, bytes: 0, problem: problem, instruction: instruction)
+    }
+
     /// The same error attributed to instruction `index` (program order).
     public func with(instruction index: Int) -> FunctionalError {
         var copy = self
@@ -35,9 +42,10 @@ public struct FunctionalError: Error, Equatable, CustomStringConvertible, Sendab
         return copy
     }
 
-    /// One line: `[instruction N: ]memory access address+bytes: problem`.
+    /// One line: `[instruction N: ]memory access address+bytes: problem` (`[instruction N: ]problem`
+    /// for a dataflow fault).
     public var description: String {
         let prefix = instruction.map { "instruction \($0): " } ?? ""
-        return "\(prefix)\(memory) \(access) \(address)+\(bytes): \(problem)"
+        return memory.isEmpty ? prefix + problem : "\(prefix)\(memory) \(access) \(address)+\(bytes): \(problem)"
     }
 }

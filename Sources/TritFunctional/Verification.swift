@@ -5,9 +5,10 @@ import TritCore
 import TritModel
 import TritReference
 
-/// Runs a model on the reference and on a chip's compiled programs and compares what the chip
-/// computes (today: every BitLinear's int32 sums, through `WeightPathExecution`) for a prefill and
-/// a run of greedy decode steps.
+/// Runs a model on the reference and on a chip's compiled programs (`ChipExecution`: the chip's own
+/// data from the embedding gather to the logits) and compares what the chip computes — every
+/// BitLinear's int32 sums, every layer's fp32 tensors, the logits and the greedy tokens — for a
+/// prefill and a run of greedy decode steps.
 public enum Verification {
     /// Bytes the weight image may occupy: `FunctionalMemory` keeps up to 4 host bytes per image
     /// byte, and the reference runs in plain Swift, so verification is for scaled-down models
@@ -30,8 +31,22 @@ public enum Verification {
         public let maximumAbsoluteDifference: Int64
     }
 
-    /// The logits of one step: the chip's LM head (on the reference's final-norm output) against
-    /// the reference's, and the greedy token each picks.
+    /// One fp32 tensor of one layer and step (a norm's output, a projection's dequantised output,
+    /// the attention output, a residual stream), the chip's against the reference's.
+    public struct TensorComparison: Equatable, Sendable {
+        public let step: String
+        public let layer: Int
+        /// The tensor's name within its layer (`self_attn.values`, `mlp_residual`).
+        public let tensor: String
+        public let elements: Int
+        /// Largest |chip − reference|, and that over the largest |reference| element (∞ when the
+        /// chip's tensor is missing or has another shape).
+        public let maximumAbsoluteDifference: Float
+        public let relativeDifference: Float
+    }
+
+    /// The logits of one step: the chip's LM head against the reference's, and the greedy token
+    /// each picks.
     public struct LogitComparison: Equatable, Sendable {
         public let step: String
         /// Largest |chip − reference| over the vocabulary, and that over the largest |reference logit|.
@@ -52,6 +67,9 @@ public enum Verification {
     /// What a verification compared.
     public struct Result: Equatable, Sendable {
         public let comparisons: [Comparison]
+        /// Every layer's fp32 tensors, per step (informational: fp32 results may in principle
+        /// differ in the last bit where the chip's blocked attention rounds differently).
+        public let tensors: [TensorComparison]
         /// One per step (the prefill, then each decode step).
         public let logits: [LogitComparison]
         /// How the prefill and the first decode step were compiled (chunks, micro-batches).
@@ -113,23 +131,27 @@ public enum Verification {
     ///   - seed: seeds the prompt.
     /// - Throws: `InputError` when the model's weight image exceeds `maximumImageBytes` or the
     ///   steps do not fit the model's positions; compiler errors when the model does not fit the
-    ///   chip; the errors of `WeightPathExecution` when the program cannot be executed.
+    ///   chip; the errors of `ChipExecution` when the program cannot be executed.
     public static func run(model: ReferenceModel, chip: ResolvedChip, promptTokens: Int, decodeSteps: Int,
                            seed: UInt64) throws -> Result {
         let config = model.config
         try check(config, chip: chip, promptTokens: promptTokens, decodeSteps: decodeSteps)
         var random = SplitMix64(seed: seed)
         let prompt = (0..<promptTokens).map { _ in Int(random.next() % UInt64(config.vocabSize)) }
-        let compiler = Compiler(chip: chip)
+        let compiler = Compiler(chip: chip, recordsOrigins: true)
         let prefillGraph = try Graph.prefill(config, tokens: promptTokens)
         let prefill = try compiler.compile(prefillGraph)
         let image = try WeightImageWriter.memory(holding: model, image: prefill.image, graph: prefillGraph, chip: chip)
 
         var comparisons: [Comparison] = []
+        var tensors: [TensorComparison] = []
         var logits: [LogitComparison] = []
+        var chipCache = ChipKVCache(config: config)
         var (trace, cache) = try model.prefill(tokens: prompt)
-        var step = try compare(prefill, trace: trace, on: chip, image: image, step: "prefill")
+        var step = try compare(prefill, trace: trace, on: chip, image: image, rope: model.rope, tokens: prompt, cache: &chipCache,
+                               step: "prefill")
         comparisons += step.sums
+        tensors += step.tensors
         logits.append(step.logits)
         var generated: [Int] = []
         var decodePlan: MemoryPlan? = nil
@@ -139,12 +161,14 @@ public enum Verification {
             let compiled = try compiler.compile(try Graph.decode(config, batch: 1, context: promptTokens + index))
             if decodePlan == nil { decodePlan = compiled.plan }
             trace = try model.decode(token: token, cache: &cache)
-            step = try compare(compiled, trace: trace, on: chip, image: image, step: "decode \(index)")
+            step = try compare(compiled, trace: trace, on: chip, image: image, rope: model.rope, tokens: [token], cache: &chipCache,
+                               step: "decode \(index)")
             comparisons += step.sums
+            tensors += step.tensors
             logits.append(step.logits)
         }
-        return Result(comparisons: comparisons, logits: logits, prefillPlan: prefill.plan, decodePlan: decodePlan, prompt: prompt,
-                      generated: generated)
+        return Result(comparisons: comparisons, tensors: tensors, logits: logits, prefillPlan: prefill.plan, decodePlan: decodePlan,
+                      prompt: prompt, generated: generated)
     }
 
     /// The reference's view of each BitLinear node of `graph` in `trace`: its layer, its name
@@ -169,22 +193,68 @@ public enum Verification {
         return result
     }
 
-    /// The chip's sums of every BitLinear of `compiled`, and its logits, against the reference's in `trace`.
+    /// Runs `compiled` on the chip (`ChipExecution`) and compares its sums, tensors and logits with
+    /// the reference's in `trace`.
     static func compare(_ compiled: CompiledProgram, trace: ForwardTrace, on chip: ResolvedChip, image: FunctionalMemory,
-                        step: String) throws -> (sums: [Comparison], logits: LogitComparison) {
+                        rope: RotaryEmbedding, tokens: [Int], cache: inout ChipKVCache,
+                        step: String) throws -> (sums: [Comparison], tensors: [TensorComparison], logits: LogitComparison) {
         let expected = references(trace, graph: compiled.graph)
-        let output = try WeightPathExecution.run(compiled, on: chip, image: image, inputs: expected.mapValues(\.input),
-                                                 headInput: trace.finalNorm)
-        let sums = output.sums
+        let output = try ChipExecution.run(compiled, on: chip, image: image, rope: rope, tokens: tokens, cache: &cache)
         let want = trace.lastLogits
-        let got = output.logits.map { $0.row($0.rows - 1) } ?? []
-        var largestDifference: Float = got.count == want.count ? 0 : .infinity
-        for (a, b) in zip(got, want) { largestDifference = max(largestDifference, a.isNaN ? .infinity : abs(a - b)) }
-        let largestLogit = want.reduce(Float(0)) { max($0, abs($1)) }
-        let logits = LogitComparison(step: step, maximumAbsoluteDifference: largestDifference,
-                                     relativeDifference: largestDifference / max(largestLogit, .leastNormalMagnitude),
+        let got = output.logits.rows > 0 ? output.logits.row(output.logits.rows - 1) : []
+        let (largestDifference, relative) = difference(got, want)
+        let logits = LogitComparison(step: step, maximumAbsoluteDifference: largestDifference, relativeDifference: relative,
                                      chipToken: got.isEmpty ? -1 : ReferenceModel.argmax(got), referenceToken: ReferenceModel.argmax(want))
-        return (comparisons(expected, sums, step: step), logits)
+        return (comparisons(expected, output.sums, step: step), tensorComparisons(output.tensors, trace, graph: compiled.graph, step: step),
+                logits)
+    }
+
+    /// Largest |a − b| over two equally long lists (∞ when their lengths differ or `a` holds NaN),
+    /// and that over the largest |b|.
+    static func difference(_ a: [Float], _ b: [Float]) -> (absolute: Float, relative: Float) {
+        var largest: Float = a.count == b.count ? 0 : .infinity
+        for (x, y) in zip(a, b) { largest = max(largest, x.isNaN ? .infinity : abs(x - y)) }
+        let scale = b.reduce(Float(0)) { max($0, abs($1)) }
+        return (largest, largest / max(scale, .leastNormalMagnitude))
+    }
+
+    /// The reference's fp32 tensor of each node of a layer, by the node's name within the layer.
+    static func referenceTensor(_ name: String, in layer: LayerTrace) -> Matrix<Float>? {
+        switch name {
+        case "input_layernorm": return layer.inputNorm
+        case "self_attn.q_proj": return layer.qProj.output
+        case "self_attn.k_proj": return layer.kProj.output
+        case "self_attn.v_proj": return layer.vProj.output
+        case "self_attn.rope": return layer.queries
+        case "self_attn.values": return layer.attention
+        case "self_attn.attn_sub_norm": return layer.attnSubNorm
+        case "self_attn.o_proj": return layer.oProj.output
+        case "attn_residual": return layer.attentionResidual
+        case "post_attention_layernorm": return layer.postAttentionNorm
+        case "mlp.gate_proj": return layer.gateProj.output
+        case "mlp.up_proj": return layer.upProj.output
+        case "mlp.act": return layer.gated
+        case "mlp.ffn_sub_norm": return layer.ffnSubNorm
+        case "mlp.down_proj": return layer.downProj.output
+        case "mlp_residual": return layer.output
+        default: return nil
+        }
+    }
+
+    /// Every layer tensor the reference traces, the chip's against the reference's (a tensor the
+    /// chip did not compute completely counts as differing by ∞).
+    static func tensorComparisons(_ computed: [Int: Matrix<Float>], _ trace: ForwardTrace, graph: Graph, step: String) -> [TensorComparison] {
+        var result: [TensorComparison] = []
+        for (index, node) in graph.nodes.enumerated() {
+            guard let layer = node.layer, trace.layers.indices.contains(layer) else { continue }
+            let name = node.name.hasPrefix("model.layers.\(layer).") ? String(node.name.dropFirst("model.layers.\(layer).".count)) : node.name
+            guard let want = referenceTensor(name, in: trace.layers[layer]) else { continue }
+            let got = computed[index].flatMap { $0.rows == want.rows && $0.columns == want.columns ? $0.elements : nil } ?? []
+            let (absolute, relative) = difference(got, want.elements)
+            result.append(TensorComparison(step: step, layer: layer, tensor: name, elements: want.elements.count,
+                                           maximumAbsoluteDifference: absolute, relativeDifference: relative))
+        }
+        return result
     }
 
     /// Each BitLinear's sums against the reference's.

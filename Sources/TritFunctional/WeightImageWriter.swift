@@ -10,7 +10,8 @@ public enum WeightImageWriter {
     /// Packs and writes every tensor of `image`.
     ///
     /// Ternary tensors: tile (row block r, column block c) holds W̃[c·C + j, r·R + i] as weight
-    /// j·rows + i (column by column), packed by `TilePacking` in `format`. Full-precision tensors
+    /// j·rows + i (column by column), packed by `TilePacking` in `format`; its γ is an fp32 slot.
+    /// Full-precision tensors
     /// (norm weights, embedding table, untied LM head) are written as fp16 slots holding fp32 values.
     /// - Parameters:
     ///   - model: the weights; its layers must match the graph the image was laid out for.
@@ -37,6 +38,7 @@ public enum WeightImageWriter {
                     try memory.writeBytes(bytes, at: tensor.tile(row: row, column: column).base)
                 }
             }
+            try memory.writeFloats([weights.scale], at: tensor.scaleAddress, slotBytes: Int(WeightImage.weightScaleBytes))
         }
         for tensor in image.fullPrecision {
             let values = try fullPrecisionWeights(of: graph.nodes[tensor.node], in: model)

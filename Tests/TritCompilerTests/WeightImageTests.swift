@@ -12,7 +12,7 @@ import TritTestSupport
     let models = ModelCatalog(folder: RepositoryPaths.models)
 
     /// Tiles lie back to back from address 0, each the size its packing gives, tensor after
-    /// tensor in graph order; then the fp16 tensors; a tied LM head owns no bytes.
+    /// tensor in graph order; then the BitLinears' γ; then the fp16 tensors; a tied LM head owns no bytes.
     @Test(arguments: WeightFormat.allCases)
     func tilesAndTensorsLieBackToBack(format: WeightFormat) throws {
         let chip = try chips.load("edge-lpddr5x").with { $0.weightFormat = format }
@@ -39,6 +39,11 @@ import TritTestSupport
             if case .bitLinear = node.operation { return total + node.weightBytes(Compiler.precision(for: chip)) }
             return total
         }) <= Int64(tiles))
+        // Then one fp32 γ per BitLinear, in graph order.
+        for (position, tensor) in image.ternary.enumerated() {
+            #expect(tensor.scaleAddress == cursor + Int64(position) * WeightImage.weightScaleBytes, "\(tensor.name) γ")
+        }
+        cursor += Int64(image.ternary.count) * WeightImage.weightScaleBytes
         for tensor in image.fullPrecision {
             #expect(tensor.range.base == cursor && tensor.range.bytes == 2 * tensor.elements, "\(tensor.name)")
             cursor += tensor.range.bytes

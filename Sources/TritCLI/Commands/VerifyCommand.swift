@@ -14,13 +14,15 @@ struct VerifyCommand: Subcommand {
     static let abstract = "Check that a chip's compiled programs compute what the reference BitNet forward pass computes."
     static let discussion = "Builds the model (the weights of a model file, or seeded random weights for a config), runs the "
         + "reference forward pass on a seeded prompt and greedy decode steps, compiles the same prefill and decode steps for the "
-        + "chip, and executes the programs' ternary path on real bytes: every weight tile is DMA'd from the weight image, "
-        + "decoded from the bytes the tile instruction reads, and multiplied into int32 partial sums as the accumulate flags "
-        + "say; split-K partial sums are added. Every BitLinear's int32 sums must equal the reference's exactly. The int8 "
-        + "activations entering each BitLinear are taken from the reference, because activations do not have exact SRAM "
-        + "addresses yet (docs/functional.md). The LM head runs on the chip too: its fp16-slot weight rows are DMA'd from the "
-        + "image and multiplied by the reference's final-norm output; its logits must agree with the reference's to 1e-4 of "
-        + "the largest logit and pick the same greedy token at every step. Exit status 3 when anything differs."
+        + "chip and executes the programs functionally, on the chip's own data: every weight tile is DMA'd from the weight image "
+        + "and decoded from the bytes the tile instruction reads, partial sums follow the accumulate flags and are added at the "
+        + "dequantisation, and every vector and attention instruction (norms, quantisation, dequantisation, RoPE, KV-cache "
+        + "stores and loads, attention block by block with an online softmax, the gated activation, the LM head) computes its "
+        + "part from what earlier instructions produced; reading a result no instruction produced is an error. Every "
+        + "BitLinear's int32 sums must equal the reference's exactly; every layer's fp32 tensors are compared (max |Δ| and "
+        + "max |Δ| / max |reference|); the logits must agree with the reference's to 1e-4 of the largest logit and pick the "
+        + "same greedy token at every step. Activations are checked by meaning, not yet by SRAM address (docs/functional.md). "
+        + "Exit status 3 when anything differs."
 
     static let options: [OptionSpec] = [
         OptionSpec(name: "model", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "verify-2layer-256", defaultDescription: nil,
@@ -91,31 +93,21 @@ struct VerifyCommand: Subcommand {
             "\(plan.chunks) chunk(s) of up to \(plan.chunkTokens) token(s)" + (plan.microBatches > 1 ? ", \(plan.microBatches) pipelined micro-batches each" : "")
         }
         out += "compiled: prefill in " + plan(result.prefillPlan) + (result.decodePlan.map { "; decode in " + plan($0) } ?? "") + "\n"
-        out += "compared: every BitLinear's int32 sums from the chip's weight path (weight DMAs from the weight image, tiles decoding "
-            + "the bytes they read, accumulate flags, split-K sums) and the LM head's logits and greedy tokens, against the reference; "
-            + "the int8 inputs of the BitLinears and the LM head's input are the reference's (docs/functional.md)\n\n"
+        out += "compared: the chip's programs executed on its own data (weights from the image, activations from its own "
+            + "instructions) against the reference — every BitLinear's int32 sums, every layer's fp32 tensors, the logits and the "
+            + "greedy tokens (docs/functional.md)\n\n"
         var table = TextTable(headers: ["layer", "tensor", "prefill sums", "differing", "max |Δ|", "decode sums (all steps)", "differing", "max |Δ|"],
                               alignments: [.right, .left, .right, .right, .right, .right, .right, .right])
-        var keys: [String] = []
-        var rows: [String: (layer: Int, tensor: String, prefill: [Verification.Comparison], decode: [Verification.Comparison])] = [:]
-        for comparison in result.comparisons {
-            let key = "\(comparison.layer).\(comparison.tensor)"
-            if rows[key] == nil {
-                keys.append(key)
-                rows[key] = (comparison.layer, comparison.tensor, [], [])
-            }
-            if comparison.step == "prefill" { rows[key]?.prefill.append(comparison) } else { rows[key]?.decode.append(comparison) }
-        }
         func cells(_ list: [Verification.Comparison]) -> [String] {
             guard !list.isEmpty else { return ["–", "–", "–"] }
             return [String(list.reduce(0) { $0 + $1.sums }), String(list.reduce(0) { $0 + $1.differing }),
                     String(list.map(\.maximumAbsoluteDifference).max() ?? 0)]
         }
-        for key in keys {
-            guard let row = rows[key] else { continue }
+        for row in rowsByTensor(result.comparisons, layer: \.layer, tensor: \.tensor, step: \.step) {
             table.rows.append([String(row.layer), row.tensor] + cells(row.prefill) + cells(row.decode))
         }
         out += table.plainText() + "\n"
+        out += tensorTable(result.tensors) + "\n"
         let sums = result.comparisons.reduce(0) { $0 + $1.sums }
         let differing = result.comparisons.reduce(0) { $0 + $1.differing }
         out += differing == 0
@@ -123,7 +115,10 @@ struct VerifyCommand: Subcommand {
             : "BitLinear sums: \(differing) of \(sums) int32 sums differ from the reference\n"
         let worstLogits = result.logits.map(\.relativeDifference).max() ?? 0
         let agreeing = result.logits.filter { $0.chipToken == $0.referenceToken }.count
-        out += "logits (the chip's LM head on the reference's final-norm output), \(result.logits.count) step(s): "
+        let worstTensor = result.tensors.map(\.relativeDifference).max() ?? 0
+        out += "fp32 tensors: \(result.tensors.count) compared, max |Δ| / max |reference| = \(Units.significant(Double(worstTensor)))"
+            + (worstTensor == 0 ? " (bit for bit)" : "") + "\n"
+        out += "logits (the chip's LM head), \(result.logits.count) step(s): "
             + "max |Δ| / max |logit| = \(Units.significant(Double(worstLogits))) (tolerance \(Units.significant(Double(Verification.logitTolerance)))); "
             + "greedy token equal to the reference's in \(agreeing) of \(result.logits.count)\n"
         out += "result: " + (result.passed ? "passed" : "FAILED") + "\n"
@@ -132,6 +127,40 @@ struct VerifyCommand: Subcommand {
             out += "greedy tokens (reference): " + result.generated.map(String.init).joined(separator: " ") + "\n"
         }
         return out
+    }
+}
+
+extension VerifyCommand {
+    /// `items` grouped by layer and tensor (in order of first appearance), the prefill's apart from
+    /// the decode steps'.
+    static func rowsByTensor<Item>(_ items: [Item], layer: (Item) -> Int, tensor: (Item) -> String, step: (Item) -> String)
+        -> [(layer: Int, tensor: String, prefill: [Item], decode: [Item])] {
+        var order: [String] = []
+        var rows: [String: (layer: Int, tensor: String, prefill: [Item], decode: [Item])] = [:]
+        for item in items {
+            let key = "\(layer(item)).\(tensor(item))"
+            if rows[key] == nil {
+                order.append(key)
+                rows[key] = (layer(item), tensor(item), [], [])
+            }
+            if step(item) == "prefill" { rows[key]?.prefill.append(item) } else { rows[key]?.decode.append(item) }
+        }
+        return order.compactMap { rows[$0] }
+    }
+
+    /// One row per layer tensor: the largest differences over the prefill and over all decode steps.
+    static func tensorTable(_ comparisons: [Verification.TensorComparison]) -> String {
+        var table = TextTable(headers: ["layer", "fp32 tensor", "prefill max |Δ|", "relative", "decode max |Δ|", "relative"],
+                              alignments: [.right, .left, .right, .right, .right, .right])
+        func cells(_ list: [Verification.TensorComparison]) -> [String] {
+            guard !list.isEmpty else { return ["–", "–"] }
+            return [Units.significant(Double(list.map(\.maximumAbsoluteDifference).max() ?? 0)),
+                    Units.significant(Double(list.map(\.relativeDifference).max() ?? 0))]
+        }
+        for row in rowsByTensor(comparisons, layer: \.layer, tensor: \.tensor, step: \.step) {
+            table.rows.append([String(row.layer), row.tensor] + cells(row.prefill) + cells(row.decode))
+        }
+        return table.plainText()
     }
 }
 

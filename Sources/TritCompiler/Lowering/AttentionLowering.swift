@@ -16,10 +16,13 @@ import TritModel
 extension LoweringContext {
     /// - Parameters:
     ///   - shape: the slice's attention; `shape.cachedKeys` keys per sequence precede its queries.
+    ///   - index: the scores node's index in the graph (the origin of the attention's instructions).
     ///   - memoryKeys: how many of those are read from the KV cache in DRAM; the rest (earlier
     ///     micro-batches of a prefill chunk) are still on chip and are scored in place.
-    mutating func lowerAttention(layer: Int, scores: GraphNode, softmax: GraphNode, values: GraphNode,
-                                 shape a: Operator.Attention, memoryKeys: Int) -> TokenID? {
+    ///   - isDecode: whether the slice's rows are sequences of a decode batch (one query each)
+    ///     rather than positions of one prompt.
+    mutating func lowerAttention(layer: Int, index: Int, scores: GraphNode, softmax: GraphNode, values: GraphNode,
+                                 shape a: Operator.Attention, memoryKeys: Int, isDecode: Bool) -> TokenID? {
         let tag = LoweringContext.tag(.attention)
         let queryTokens = inputTokens(scores)
         let valueTokens = inputTokens(values).filter { !queryTokens.contains($0) }
@@ -35,17 +38,20 @@ extension LoweringContext {
         var blockIndex: Int64 = 0
         let outputBytes = Int64(a.sequences) * queriesPerSequence * headWork * Int64(precision.activationBytes)
         /// The weighted-values product of the last block, emitted one block late.
-        var pendingValues: (slot: Int, input: SRAMRange, macs: Int64, softmax: TokenID, first: Bool)? = nil
+        var pendingValues: (slot: Int, input: SRAMRange, macs: Int64, softmax: TokenID, first: Bool, block: InstructionOrigin.AttentionBlock)? = nil
+        // A decode slice's rows are the step's sequences `rows`; a prefill's are positions of sequence 0.
+        let firstSequence = isDecode ? rows.lowerBound : 0
 
         /// Emits the pending values product: it waits for its block's softmax (and, for the
         /// first block, the value rows of this step); its slot is free once it has run.
-        func flushValues(_ context: inout LoweringContext) {
+        func flushValues(_ context: inout LoweringContext, last: Bool) {
             guard let pending = pendingValues else { return }
             pendingValues = nil
             let waits = [pending.softmax] + (pending.first ? valueTokens : [])
-            previous = context.builder.emit(.matrix(kind: .values, macs: pending.macs, input: pending.input,
-                                                    output: context.activationRange(bytes: outputBytes)),
-                                            on: context.attention, tag: tag, waits: waits)
+            previous = context.emit(.matrix(kind: .values, macs: pending.macs, input: pending.input,
+                                            output: context.activationRange(bytes: outputBytes)),
+                                    on: context.attention, tag: tag, waits: waits,
+                                    node: index, role: .values(layer: layer, block: pending.block, last: last))
             slotFree[pending.slot] = previous.map { [$0] } ?? []
         }
 
@@ -54,7 +60,8 @@ extension LoweringContext {
         /// block's values, so it computes while the vector unit runs the previous softmax. The
         /// other slot's score tile is not overwritten early: the attention unit runs in order,
         /// and this block's scores follow the values of the block two back that read its slot.
-        func emitBlock(_ context: inout LoweringContext, rows: Int64, pairs: Int64, slot: Int, ready: TokenID?) {
+        func emitBlock(_ context: inout LoweringContext, rows: Int64, pairs: Int64, slot: Int, ready: TokenID?,
+                       block: InstructionOrigin.AttentionBlock) {
             let slotBase = context.plan.kvBufferBase + Int64(slot) * context.plan.kvBlockBytes
             let keys = SRAMRange(base: slotBase, bytes: rows * kvRowBytes / 2)
             let valuesRange = SRAMRange(base: slotBase + rows * kvRowBytes / 2, bytes: rows * kvRowBytes / 2)
@@ -62,58 +69,76 @@ extension LoweringContext {
             var waits = ready.map { [$0] } ?? []
             if first { waits.append(contentsOf: queryTokens) }
             let macs = pairs * headWork
-            let s = context.builder.emit(.matrix(kind: .scores, macs: macs, input: keys, output: scoreTile),
-                                         on: context.attention, tag: tag, waits: waits) ?? -1
-            let p = context.builder.emit(.vector(kind: .softmax, operations: 4 * pairs * Int64(a.heads), specialOps: pairs * Int64(a.heads),
-                                                 input: scoreTile, output: scoreTile),
-                                         on: context.vector, tag: tag, waits: [s]) ?? -1
-            flushValues(&context)
-            pendingValues = (slot, SRAMRange(base: valuesRange.base, bytes: valuesRange.bytes + scoreTile.bytes), macs, p, first)
+            let s = context.emit(.matrix(kind: .scores, macs: macs, input: keys, output: scoreTile),
+                                 on: context.attention, tag: tag, waits: waits,
+                                 node: index, role: .scores(layer: layer, block: block)) ?? -1
+            let p = context.emit(.vector(kind: .softmax, operations: 4 * pairs * Int64(a.heads), specialOps: pairs * Int64(a.heads),
+                                         input: scoreTile, output: scoreTile),
+                                 on: context.vector, tag: tag, waits: [s],
+                                 node: index, role: .softmax(layer: layer, block: block)) ?? -1
+            flushValues(&context, last: false)
+            pendingValues = (slot, SRAMRange(base: valuesRange.base, bytes: valuesRange.bytes + scoreTile.bytes), macs, p, first, block)
             first = false
         }
 
-        // Cached keys: streamed from the KV cache in DRAM.
-        let cachedRows = Int64(a.sequences) * Int64(a.cachedKeys)
-        let memoryRows = Int64(a.sequences) * Int64(min(memoryKeys, a.cachedKeys))
-        var row: Int64 = 0
-        while row < memoryRows {
-            let rows = min(rowsPerBlock, memoryRows - row)
-            row += rows
+        // Cached keys read from the KV cache in memory: streamed from DRAM, sequence by sequence
+        // (a block never spans two sequences), or read in place on an SRAM-only chip.
+        let memoryKeysPerSequence = Int64(min(memoryKeys, a.cachedKeys))
+        for sequence in 0..<a.sequences {
+            var key: Int64 = 0
+            while key < memoryKeysPerSequence {
+                let rows = min(rowsPerBlock, memoryKeysPerSequence - key)
+                let block = InstructionOrigin.AttentionBlock(sequences: firstSequence + sequence ..< firstSequence + sequence + 1,
+                                                             keys: Int(key) ..< Int(key + rows), fromMemory: true)
+                key += rows
+                let slot = Int(blockIndex % 2)
+                blockIndex += 1
+                var waits = slotFree[slot]
+                if let stored = kvStored[layer] { waits.append(stored) }
+                let bytes = rows * kvRowBytes
+                // SRAM-only chip: the cache is resident and its blocks are read in place.
+                let ready = !chip.config.hasOffChipMemory ? kvStored[layer]
+                    : emit(.dmaLoad(stream: .kvCache, dram: DRAMRange(base: 0, bytes: bytes),
+                                    sram: SRAMRange(base: plan.kvBufferBase + Int64(slot) * plan.kvBlockBytes, bytes: bytes)),
+                           on: kvDMA, tag: tag, waits: waits, node: index, role: .kvLoad(layer: layer, block: block))
+                emitBlock(&self, rows: rows, pairs: queriesPerSequence * rows, slot: slot, ready: ready, block: block)
+            }
+        }
+        // Earlier keys of a prefill chunk still on chip (earlier micro-batches): every query scores
+        // every one of them.
+        var key = memoryKeysPerSequence
+        let cachedKeys = Int64(a.cachedKeys)
+        while !isDecode, key < cachedKeys {
+            let rows = min(rowsPerBlock, cachedKeys - key)
+            let block = InstructionOrigin.AttentionBlock(sequences: firstSequence ..< firstSequence + 1,
+                                                         keys: Int(key) ..< Int(key + rows), fromMemory: false)
+            key += rows
             let slot = Int(blockIndex % 2)
             blockIndex += 1
-            var waits = slotFree[slot]
-            if let stored = kvStored[layer] { waits.append(stored) }
-            let bytes = rows * kvRowBytes
-            // SRAM-only chip: the cache is resident and its blocks are read in place (LoweringContext+Resident).
-            let ready = !chip.config.hasOffChipMemory ? kvStored[layer]
-                : builder.emit(.dmaLoad(stream: .kvCache, dram: DRAMRange(base: 0, bytes: bytes),
-                                        sram: SRAMRange(base: plan.kvBufferBase + Int64(slot) * plan.kvBlockBytes, bytes: bytes)),
-                               on: kvDMA, tag: tag, waits: waits)
-            emitBlock(&self, rows: rows, pairs: queriesPerSequence * rows, slot: slot, ready: ready)
+            emitBlock(&self, rows: rows, pairs: queriesPerSequence * rows, slot: slot, ready: nil, block: block)
         }
-        // Earlier keys still on chip: every query scores every one of them.
-        while row < cachedRows {
-            let rows = min(rowsPerBlock, cachedRows - row)
-            row += rows
-            let slot = Int(blockIndex % 2)
-            blockIndex += 1
-            emitBlock(&self, rows: rows, pairs: queriesPerSequence * rows, slot: slot, ready: nil)
-        }
-        // Keys of this slice: already on chip; causal pairs shared out over blocks by key rows.
+        // Keys of this slice: already on chip; causal pairs shared out over blocks by key rows
+        // (a prefill: the slice's positions; a decode batch: one new key per sequence).
+        let cachedRows = Int64(a.sequences) * cachedKeys
         let newRows = Int64(a.sequences) * queriesPerSequence
         let newPairs = a.scoredPairs - queriesPerSequence * cachedRows
         var pairsLeft = newPairs
-        row = 0
+        var row: Int64 = 0
         while row < newRows, pairsLeft > 0 {
             let rows = min(rowsPerBlock, newRows - row)
+            let block = isDecode
+                ? InstructionOrigin.AttentionBlock(sequences: firstSequence + Int(row) ..< firstSequence + Int(row + rows),
+                                                   keys: a.cachedKeys ..< a.cachedKeys + 1, fromMemory: false)
+                : InstructionOrigin.AttentionBlock(sequences: firstSequence ..< firstSequence + 1,
+                                                   keys: a.cachedKeys + Int(row) ..< a.cachedKeys + Int(row + rows), fromMemory: false)
             row += rows
             let pairs = row == newRows ? pairsLeft : min(pairsLeft, newPairs * rows / newRows)
             pairsLeft -= pairs
             let slot = Int(blockIndex % 2)
             blockIndex += 1
-            emitBlock(&self, rows: rows, pairs: pairs, slot: slot, ready: nil)
+            emitBlock(&self, rows: rows, pairs: pairs, slot: slot, ready: nil, block: block)
         }
-        flushValues(&self)
+        flushValues(&self, last: true)
         return previous
     }
 }

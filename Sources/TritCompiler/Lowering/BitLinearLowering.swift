@@ -96,7 +96,9 @@ extension LoweringContext {
                     input: activationRange(bytes: Int64(tokens * rowsUsed) * Int64(precision.quantizedActivationBytes)),
                     accumulator: activationRange(bytes: Int64(tokens * columnsUsed) * 4),
                     accumulate: accumulate)
-                let done = builder.emit(operation, on: arrays[arrayOfRun[a]], tag: tag, waits: waits) ?? -1
+                let done = emit(operation, on: arrays[arrayOfRun[a]], tag: tag, waits: waits,
+                                node: index + (layout.paired ? tile.column % 2 : 0),
+                                role: .tile(rowBlock: tile.row, columnBlock: layout.blockInTensor(tile.column))) ?? -1
                 releaseWeights(weights.range, after: done)
                 let finishesColumn = step + 1 == assignment[a].count || assignment[a][step + 1].column != tile.column
                 if finishesColumn {
@@ -109,12 +111,13 @@ extension LoweringContext {
                             let sums = Int64(tokens) * Int64(columnsUsed)
                             let partials = Int64(pendingTiles[gate] + pendingTiles[gate + 1])
                             let share = Int64(columnsUsed), width = Int64(outFeatures / 2)
-                            dequantized = builder.emit(
+                            dequantized = emit(
                                 .vector(kind: .gating, operations: sums * partials + gating.vectorOps * share / width,
                                         specialOps: gating.specialFunctionOps * share / width,
                                         input: activationRange(bytes: sums * 4 * partials),
                                         output: activationRange(bytes: sums * Int64(precision.linearOutputBytes))),
-                                on: vector, tag: tag, waits: finishing[gate] + finishing[gate + 1])
+                                on: vector, tag: tag, waits: finishing[gate] + finishing[gate + 1],
+                                node: index, role: .gatedDequantize(columnBlock: gate / 2))
                         }
                     } else if finishing[tile.column].count == pendingTiles[tile.column] {
                         // The column block's sums are complete: add split-K partials and dequantise
@@ -122,11 +125,12 @@ extension LoweringContext {
                         let sums = Int64(tokens) * Int64(columnsUsed)
                         let partials = Int64(pendingTiles[tile.column])
                         let residual = dequantizeResidual != nil ? Int64(1) : 0
-                        dequantized = builder.emit(
+                        dequantized = emit(
                             .vector(kind: .dequantize, operations: sums * (partials + residual), specialOps: 0,
                                     input: activationRange(bytes: sums * (4 * partials + residual * Int64(precision.activationBytes))),
                                     output: activationRange(bytes: sums * Int64(precision.linearOutputBytes))),
-                            on: vector, tag: tag, waits: finishing[tile.column] + (dequantizeResidual ?? []))
+                            on: vector, tag: tag, waits: finishing[tile.column] + (dequantizeResidual ?? []),
+                            node: index, role: .dequantize(columnBlock: tile.column, residual: dequantizeResidual != nil))
                     }
                 }
             }

@@ -31,7 +31,7 @@ extension LoweringContext {
     /// One all-reduce of `bytes` over the tensor-parallel group, after `waits`.
     mutating func allReduce(bytes: Int64, after waits: [TokenID]) -> TokenID? {
         guard let link, role.tensorParallel > 1 else { return nil }
-        return builder.emit(.link(kind: .allReduce, chips: Int32(role.tensorParallel), data: activationRange(bytes: bytes)),
+        return emit(.link(kind: .allReduce, chips: Int32(role.tensorParallel), data: activationRange(bytes: bytes)),
                             on: link, tag: linkTag, waits: waits)
     }
 
@@ -44,7 +44,7 @@ extension LoweringContext {
         let reduced = allReduce(bytes: elements * Int64(precision.linearOutputBytes), after: dequantized.map { [$0] } ?? [])
         guard let residual else { return reduced }
         let act = Int64(precision.activationBytes)
-        return builder.emit(.vector(kind: .residualAdd, operations: elements, specialOps: 0,
+        return emit(.vector(kind: .residualAdd, operations: elements, specialOps: 0,
                                     input: activationRange(bytes: 2 * elements * act), output: activationRange(bytes: elements * act)),
                             on: vector, tag: LoweringContext.tag(.residual), waits: (reduced.map { [$0] } ?? []) + residual)
     }
@@ -62,13 +62,13 @@ extension LoweringContext {
         var ready: [TokenID] = []
         let dram = image.fullPrecisionTensor(ofNode: index)?.range ?? DRAMRange(base: image.bytes, bytes: bytes)
         if chip.config.hasOffChipMemory, loadWeights,
-           let weights = builder.emit(.dmaLoad(stream: .fullPrecisionWeights, dram: dram,
+           let weights = emit(.dmaLoad(stream: .fullPrecisionWeights, dram: dram,
                                                sram: activationRange(bytes: bytes)),
                                       on: dataDMA, tag: LoweringContext.tag(node.category), waits: []) {
             ready.append(weights)
         }
         if let link, role.receivesActivations, node.inputs.isEmpty, node.layer != nil,
-           let received = builder.emit(.link(kind: .receive, chips: 2, data: activationRange(bytes: node.activationReadBytes(precision))),
+           let received = emit(.link(kind: .receive, chips: 2, data: activationRange(bytes: node.activationReadBytes(precision))),
                                        on: link, tag: linkTag, waits: []) {
             ready.append(received)
         }
@@ -85,7 +85,7 @@ extension LoweringContext {
     mutating func finishChunk(tokens: Int, after lastResidual: TokenID?) -> TokenID? {
         guard let link, role.sendsActivations else { return lastResidual }
         let bytes = Int64(tokens) * Int64(hiddenSize) * Int64(precision.activationBytes)
-        return builder.emit(.link(kind: .send, chips: 2, data: activationRange(bytes: bytes)),
+        return emit(.link(kind: .send, chips: 2, data: activationRange(bytes: bytes)),
                             on: link, tag: linkTag, waits: lastResidual.map { [$0] } ?? [])
     }
 }

@@ -41,6 +41,13 @@ struct LoweringContext {
     /// chunks its first micro-batch loaded, which later micro-batches reuse in place.
     var residentWeights: [Int: ResidentWeights] = [:]
 
+    /// Whether to record what each instruction computes (`origins`; for the functional executor).
+    let recordsOrigins: Bool
+    /// Per emitted instruction, what it computes (`InstructionOrigin`), when `recordsOrigins`.
+    var origins: [InstructionOrigin] = []
+    /// The step's token rows of the slice being lowered (positions of a prefill, sequences of a decode).
+    var rows: Range<Int> = 0..<0
+
     /// Tile-token rows given to each array so far; a BitLinear's runs go longest first to the
     /// least-loaded arrays, so the ±1-tile remainders of successive layers do not pile up on
     /// the same arrays.
@@ -64,8 +71,10 @@ struct LoweringContext {
         let paired: Bool
     }
 
-    init(chip: ResolvedChip, plan: MemoryPlan, precision: Precision, graph: Graph, image: WeightImage, role: ChipRole = .single) {
+    init(chip: ResolvedChip, plan: MemoryPlan, precision: Precision, graph: Graph, image: WeightImage, role: ChipRole = .single,
+         recordsOrigins: Bool = false) {
         self.chip = chip
+        self.recordsOrigins = recordsOrigins
         self.image = image
         self.plan = plan
         self.precision = precision
@@ -86,6 +95,15 @@ struct LoweringContext {
         link = role.usesLinks ? attention + 1 : nil
         nodeDone = Array(repeating: nil, count: graph.nodes.count)
         kvStored = Array(repeating: nil, count: graph.model.layers)
+    }
+
+    /// Appends an instruction (`ProgramBuilder.emit`) and, when `recordsOrigins`, what it computes:
+    /// `role` of graph node `node` for the slice's rows (or `rows` when given).
+    @discardableResult
+    mutating func emit(_ operation: Instruction.Operation, on unit: UnitID, tag: UInt16, waits: [TokenID],
+                       node: Int = -1, role: InstructionOrigin.Role = .unannotated, rows override: Range<Int>? = nil) -> TokenID? {
+        if recordsOrigins { origins.append(InstructionOrigin(node: node, tokens: override ?? rows, role: role)) }
+        return builder.emit(operation, on: unit, tag: tag, waits: waits)
     }
 
     static func tag(_ category: LayerCategory) -> UInt16 {
@@ -117,7 +135,7 @@ struct LoweringContext {
     mutating func loadWeights(_ dram: DRAMRange, stream: DMAStream, tag: UInt16) -> (range: SRAMRange, ready: TokenID?) {
         guard chip.config.hasOffChipMemory else { return (SRAMRange(base: dram.base, bytes: dram.bytes), nil) }
         let (range, overwritten) = weightRing.allocate(bytes: dram.bytes)
-        let ready = builder.emit(.dmaLoad(stream: stream, dram: dram, sram: range), on: weightDMA, tag: tag,
+        let ready = emit(.dmaLoad(stream: stream, dram: dram, sram: range), on: weightDMA, tag: tag,
                                  waits: overwritten) ?? -1
         return (range, ready)
     }
