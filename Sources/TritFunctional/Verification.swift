@@ -81,8 +81,11 @@ public enum Verification {
         public let generated: [Int]
         /// Whether every sum equals the reference's, every step's logits agree to `logitTolerance`
         /// and every greedy token is the reference's.
+        /// The fault that stopped the chip's execution (a read of a result no instruction produced,
+        /// partial sums missing a row block, …), if one did; the comparisons stop at that step.
+        public let fault: FunctionalError?
         public var passed: Bool {
-            comparisons.allSatisfy { $0.differing == 0 }
+            fault == nil && comparisons.allSatisfy { $0.differing == 0 }
                 && logits.allSatisfy { $0.relativeDifference <= Verification.logitTolerance && $0.chipToken == $0.referenceToken }
         }
     }
@@ -132,15 +135,17 @@ public enum Verification {
     /// - Throws: `InputError` when the model's weight image exceeds `maximumImageBytes` or the
     ///   steps do not fit the model's positions; compiler errors when the model does not fit the
     ///   chip; the errors of `ChipExecution` when the program cannot be executed.
+    ///   - transform: applied to every compiled program before it runs (tests use it as a broken
+    ///     compiler pass: a dropped tile must make the verification fail).
     public static func run(model: ReferenceModel, chip: ResolvedChip, promptTokens: Int, decodeSteps: Int,
-                           seed: UInt64) throws -> Result {
+                           seed: UInt64, transform: (inout CompiledProgram) -> Void = { _ in }) throws -> Result {
         let config = model.config
         try check(config, chip: chip, promptTokens: promptTokens, decodeSteps: decodeSteps)
         var random = SplitMix64(seed: seed)
         let prompt = (0..<promptTokens).map { _ in Int(random.next() % UInt64(config.vocabSize)) }
         let compiler = Compiler(chip: chip, recordsOrigins: true)
         let prefillGraph = try Graph.prefill(config, tokens: promptTokens)
-        let prefill = try compiler.compile(prefillGraph)
+        var prefill = try compiler.compile(prefillGraph)
         let image = try WeightImageWriter.memory(holding: model, image: prefill.image, graph: prefillGraph, chip: chip)
 
         var comparisons: [Comparison] = []
@@ -148,27 +153,36 @@ public enum Verification {
         var logits: [LogitComparison] = []
         var chipCache = ChipKVCache(config: config)
         var (trace, cache) = try model.prefill(tokens: prompt)
-        var step = try compare(prefill, trace: trace, on: chip, image: image, rope: model.rope, tokens: prompt, cache: &chipCache,
-                               step: "prefill")
-        comparisons += step.sums
-        tensors += step.tensors
-        logits.append(step.logits)
         var generated: [Int] = []
         var decodePlan: MemoryPlan? = nil
-        for index in 0..<decodeSteps {
-            let token = ReferenceModel.argmax(trace.lastLogits)
-            generated.append(token)
-            let compiled = try compiler.compile(try Graph.decode(config, batch: 1, context: promptTokens + index))
-            if decodePlan == nil { decodePlan = compiled.plan }
-            trace = try model.decode(token: token, cache: &cache)
-            step = try compare(compiled, trace: trace, on: chip, image: image, rope: model.rope, tokens: [token], cache: &chipCache,
-                               step: "decode \(index)")
+        func result(fault: FunctionalError? = nil) -> Result {
+            Result(comparisons: comparisons, tensors: tensors, logits: logits, prefillPlan: prefill.plan, decodePlan: decodePlan,
+                   prompt: prompt, generated: generated, fault: fault)
+        }
+        transform(&prefill)
+        do {
+            let step = try compare(prefill, trace: trace, on: chip, image: image, rope: model.rope, tokens: prompt, cache: &chipCache,
+                                   step: "prefill")
             comparisons += step.sums
             tensors += step.tensors
             logits.append(step.logits)
+            for index in 0..<decodeSteps {
+                let token = ReferenceModel.argmax(trace.lastLogits)
+                generated.append(token)
+                var compiled = try compiler.compile(try Graph.decode(config, batch: 1, context: promptTokens + index))
+                transform(&compiled)
+                if decodePlan == nil { decodePlan = compiled.plan }
+                trace = try model.decode(token: token, cache: &cache)
+                let step = try compare(compiled, trace: trace, on: chip, image: image, rope: model.rope, tokens: [token], cache: &chipCache,
+                                       step: "decode \(index)")
+                comparisons += step.sums
+                tensors += step.tensors
+                logits.append(step.logits)
+            }
+        } catch let fault as FunctionalError {
+            return result(fault: fault)
         }
-        return Result(comparisons: comparisons, tensors: tensors, logits: logits, prefillPlan: prefill.plan, decodePlan: decodePlan,
-                      prompt: prompt, generated: generated)
+        return result()
     }
 
     /// The reference's view of each BitLinear node of `graph` in `trace`: its layer, its name

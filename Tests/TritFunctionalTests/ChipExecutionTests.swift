@@ -61,6 +61,31 @@ import TritTestSupport
         }
     }
 
+    /// The acceptance: 16 greedy decode steps with identical tokens, in every weight format,
+    /// for the 2B4T shape and the SiLU/MHA model.
+    @Test(arguments: WeightFormat.allCases)
+    func sixteenGreedyDecodeStepsGiveTheReferenceTokens(format: WeightFormat) throws {
+        let chip = try Self.chips.load("edge-lpddr5x").with { $0.weightFormat = format }
+        for config in [Self.small2B4T, Self.smallSiLUMHA] {
+            let model = try ReferenceModel.random(config: config, seed: 21)
+            let result = try Verification.run(model: model, chip: chip, promptTokens: 8, decodeSteps: 16, seed: 8)
+            #expect(result.generated.count == 16 && result.logits.count == 17)
+            Self.expectExact(result, "\(format) \(config.name), 16 decode steps")
+        }
+    }
+
+    /// A broken compiler pass — one that drops a tile from every program — makes `verify` fail.
+    @Test func verifyCatchesACompilerPassThatDropsATile() throws {
+        let model = try ReferenceModel.random(config: Self.small2B4T, seed: 4)
+        let chip = try Self.chips.load("edge-lpddr5x")
+        let result = try Verification.run(model: model, chip: chip, promptTokens: 5, decodeSteps: 2, seed: 1) { compiled in
+            guard let tile = compiled.origins.indices.last(where: { if case .tile = compiled.origins[$0].role { return true }; return false }) else { return }
+            Self.dropping(tile)(&compiled)
+        }
+        #expect(!result.passed)
+        #expect(result.fault.map { "\($0)".contains("were never computed") } == true, "\(String(describing: result.fault))")
+    }
+
     /// Split-K partial sums, ragged tiles, several chunks (later chunks read the KV cache back from
     /// DRAM) and pipelined micro-batches: still exact.
     @Test(arguments: WeightFormat.allCases)

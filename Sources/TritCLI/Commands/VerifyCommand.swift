@@ -74,6 +74,9 @@ struct VerifyCommand: Subcommand {
         let result = try Verification.run(model: reference, chip: resolved, promptTokens: promptTokens, decodeSteps: decodeSteps,
                                           seed: UInt64(seed))
         context.stdout(Self.render(result, model: reference.config.name, weights: weights, chip: resolved))
+        if let fault = result.fault {
+            throw VerificationFailure(message: "verify: the chip's program failed at \(result.logits.count == 0 ? "the prefill" : "decode step \(result.logits.count - 1)"): \(fault)")
+        }
         guard result.passed else {
             let differing = result.comparisons.filter { $0.differing > 0 }
             let logits = result.logits.filter { $0.relativeDifference > Verification.logitTolerance || $0.chipToken != $0.referenceToken }
@@ -121,6 +124,7 @@ struct VerifyCommand: Subcommand {
         out += "logits (the chip's LM head), \(result.logits.count) step(s): "
             + "max |Δ| / max |logit| = \(Units.significant(Double(worstLogits))) (tolerance \(Units.significant(Double(Verification.logitTolerance)))); "
             + "greedy token equal to the reference's in \(agreeing) of \(result.logits.count)\n"
+        if let fault = result.fault { out += "chip fault: \(fault)\n" }
         out += "result: " + (result.passed ? "passed" : "FAILED") + "\n"
         out += "prompt tokens: " + result.prompt.map(String.init).joined(separator: " ") + "\n"
         if !result.generated.isEmpty {
