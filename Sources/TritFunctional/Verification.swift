@@ -223,13 +223,17 @@ public enum Verification {
                 logits)
     }
 
-    /// Largest |a − b| over two equally long lists (∞ when their lengths differ or `a` holds NaN),
-    /// and that over the largest |b|.
+    /// Largest |a − b| over two equally long lists, and that over the largest finite |b|. Equal
+    /// values (the same infinity, or NaN on both sides: a model whose weights overflow) differ by
+    /// 0; NaN on one side only, or lists of different lengths, by ∞.
     static func difference(_ a: [Float], _ b: [Float]) -> (absolute: Float, relative: Float) {
         var largest: Float = a.count == b.count ? 0 : .infinity
-        for (x, y) in zip(a, b) { largest = max(largest, x.isNaN ? .infinity : abs(x - y)) }
-        let scale = b.reduce(Float(0)) { max($0, abs($1)) }
-        return (largest, largest / max(scale, .leastNormalMagnitude))
+        for (x, y) in zip(a, b) where !(x == y || (x.isNaN && y.isNaN)) {
+            let gap = abs(x - y)
+            largest = gap.isNaN ? .infinity : max(largest, gap)
+        }
+        let scale = b.reduce(Float(0)) { $1.isFinite ? max($0, abs($1)) : $0 }
+        return (largest, largest == 0 ? 0 : largest / max(scale, .leastNormalMagnitude))
     }
 
     /// The reference's fp32 tensor of each node of a layer, by the node's name within the layer.
