@@ -34,10 +34,15 @@ struct FP16Kernel: Sendable {
     /// reach memory (bytes = Q read + new K/V read + KV-cache read + output write).
     /// - Throws: `InputError` if a byte or FLOP count overflows `Int64`.
     static func kernels(of graph: Graph) throws -> [FP16Kernel] {
+        try kernels(of: graph.nodes)
+    }
+
+    /// The kernels of a list of nodes in graph order (see `kernels(of:)`).
+    static func kernels(of nodes: [GraphNode]) throws -> [FP16Kernel] {
         let precision = Precision.fp16Everywhere
         var kernels: [FP16Kernel] = []
-        kernels.reserveCapacity(graph.nodes.count)
-        for node in graph.nodes {
+        kernels.reserveCapacity(nodes.count)
+        for node in nodes {
             let tensorFLOPs = try Checked.multiply(2, try Checked.add(node.ternaryMACs, node.fullPrecisionMACs, "\(node.name) MACs"),
                                                    "\(node.name) FLOPs")
             switch node.operation {

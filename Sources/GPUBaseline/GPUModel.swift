@@ -69,6 +69,37 @@ public struct GPUModel: Sendable {
         return timing.seconds
     }
 
+    /// Time of one decode attention call (one query per sequence against `context` cached keys and
+    /// values): the fused FlashAttention-style kernel the step model uses (`FP16Kernel`), in seconds,
+    /// with the per-kernel overhead of `mode`. Used to compare with measured SDPA calls.
+    /// - Throws: `InputError` if a byte or FLOP count overflows.
+    public func decodeAttentionSeconds(batch: Int, heads: Int, kvHeads: Int, headDim: Int, context: Int, mode: ExecutionMode) throws -> Double {
+        let shape = Operator.Attention(sequences: max(1, batch), queries: 1, cachedKeys: max(0, context - 1), heads: max(1, heads),
+                                       kvHeads: max(1, kvHeads), headDim: max(1, headDim))
+        let nodes = [GraphNode(name: "scores", layer: 0, category: .attention, operation: .attentionScores(shape), inputs: []),
+                     GraphNode(name: "softmax", layer: 0, category: .attention, operation: .softmax(shape), inputs: [0]),
+                     GraphNode(name: "values", layer: 0, category: .attention, operation: .attentionValues(shape), inputs: [1])]
+        return try FP16Kernel.kernels(of: nodes).reduce(0) { total, kernel in
+            total + KernelTiming(gpu: config, mode: mode, bytes: Double(kernel.bytes), tensorFLOPs: Double(kernel.tensorFLOPs),
+                                 vectorFLOPs: Double(kernel.vectorFLOPs), shape: kernel.shape).seconds
+        }
+    }
+
+    /// Time of one device-to-device copy moving `bytes` (read + write), in seconds: a memory-bound
+    /// kernel at the achievable bandwidth for its size, plus the per-kernel overhead of `mode`.
+    public func copySeconds(bytes: Double, mode: ExecutionMode) -> Double {
+        KernelTiming(gpu: config, mode: mode, bytes: max(0, bytes), tensorFLOPs: 0, vectorFLOPs: 0, shape: .elementwise).seconds
+    }
+
+    /// Average board power of a loop of calls each moving `bytes` and computing `flops` in
+    /// `seconds`: idle + (energyPerByte × bytes + energyPerFLOP × FLOPs) / seconds, in watts; when
+    /// that exceeds the board power limit, the limit (the GPU slows down instead: `run`'s cap).
+    public func loopPower(bytes: Double, flops: Double, seconds: Double) -> (watts: Double, capped: Bool) {
+        let c = config.calibration
+        let watts = config.idlePowerWatts + (bytes * c.energyPerByteAboveIdleJoules + flops * c.energyPerFLOPAboveIdleJoules) / max(seconds, 1e-15)
+        return watts > config.boardPowerLimitWatts ? (config.boardPowerLimitWatts, true) : (watts, false)
+    }
+
     /// Adds energies, and stretches all kernels uniformly if the average power exceeds the limit.
     private func applyEnergyAndPowerCap(_ kernels: [KernelEstimate], bytes: Int64, flops: Int64) -> GPUStepResult {
         let c = config.calibration

@@ -193,4 +193,20 @@ public struct JSONObjectReader {
         let value = try required(key, "an object")
         return try JSONObjectReader(value, source: source, path: fieldPath(key))
     }
+
+    /// An optional nested object (nil when absent).
+    public func optionalObject(_ key: String) throws -> JSONObjectReader? {
+        guard let value = value(key) else { return nil }
+        return try JSONObjectReader(value, source: source, path: fieldPath(key))
+    }
+
+    /// A required array of objects; element i is read with the path `key[i]`.
+    /// - Throws: `InputError` naming the field if it is missing, not an array, or an element is not an object.
+    public func objects(_ key: String) throws -> [JSONObjectReader] {
+        let value = try required(key, "an array of objects")
+        guard case .array(let items) = value else { throw error(key, expected: "an array of objects", found: value.summary) }
+        return try items.enumerated().map { index, item in
+            try JSONObjectReader(item, source: source, path: "\(fieldPath(key))[\(index)]")
+        }
+    }
 }

@@ -72,7 +72,8 @@ extension Executor {
             throw FunctionalError(problem: "dequantises \(name(node)), which has no ternary weights")
         }
         let covered = parts.flatMap(\.rowBlocks).sorted()
-        guard covered == Array(0 ..< tensor.rowBlocks), let width = parts.first?.width, parts.allSatisfy({ $0.rows == rows }) else {
+        guard covered == Array(0 ..< tensor.rowBlocks), let width = parts.first?.width,
+              parts.allSatisfy({ $0.rows == rows && $0.width == width }) else {
             let missing = (0 ..< tensor.rowBlocks).filter { !covered.contains($0) }
             throw FunctionalError(problem: "dequantises \(name(node)) column block \(columnBlock) (rows \(rows.lowerBound)..<\(rows.upperBound)) from partial sums of row blocks \(covered) of 0..<\(tensor.rowBlocks)\(missing.isEmpty ? "" : ": row blocks \(missing) were never computed")")
         }

@@ -39,9 +39,9 @@ final class ExitCodeTests: XCTestCase {
     }
 
     func testUnknownOrMissingSubcommandIsAUsageError() {
-        assertUsageError(["simulate"], message: "unknown subcommand 'simulate' (known: run, compile, sim, inspect, verify, bench)", hint: "(see 'tritsim --help')")
+        assertUsageError(["simulate"], message: "unknown subcommand 'simulate' (known: run, compile, sim, inspect, verify, validate, bench)", hint: "(see 'tritsim --help')")
         assertUsageError([], message: "missing subcommand", hint: "(see 'tritsim --help')")
-        assertUsageError(["--verbose"], message: "unknown option '--verbose' (expected a subcommand: run, compile, sim, inspect, verify, bench)",
+        assertUsageError(["--verbose"], message: "unknown option '--verbose' (expected a subcommand: run, compile, sim, inspect, verify, validate, bench)",
                          hint: "(see 'tritsim --help')")
     }
 

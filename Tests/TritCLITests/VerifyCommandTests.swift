@@ -3,7 +3,7 @@ import TritTestSupport
 import XCTest
 @testable import TritCLI
 
-/// `tritsim verify`: the chip's ternary path against the reference, from the command line.
+/// `tritsim verify`: the chip's programs, executed on its own data, against the reference, from the command line.
 final class VerifyCommandTests: XCTestCase {
     private func tool(_ arguments: [String]) -> ToolRun {
         ToolRun(["verify"] + arguments + ["--configs", RepositoryPaths.configs.path])
@@ -15,13 +15,14 @@ final class VerifyCommandTests: XCTestCase {
             let run = tool(["--chip", chip, "--prompt-tokens", "5", "--decode-steps", "2"])
             XCTAssertEqual(run.status, 0, run.stderr)
             XCTAssertTrue(run.stdout.contains("BitLinear sums: exact") && run.stdout.contains("result: passed"), run.stdout)
+            XCTAssertTrue(run.stdout.contains("fp32 tensors: 96 compared, max |Δ| / max |reference| = 0 (bit for bit)"), run.stdout)
             for layer in 0..<2 {
                 for tensor in ["self_attn.q_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.down_proj"] {
                     XCTAssertTrue(run.stdout.contains("\(layer)  \(tensor)"), "\(chip): no row for layer \(layer) \(tensor)\n\(run.stdout)")
                 }
             }
-            XCTAssertEqual(run.stdout.components(separatedBy: "greedy tokens (reference): ").last?.split(separator: "\n").first?
-                .split(separator: " ").count, 2)
+            XCTAssertEqual(run.stdout.components(separatedBy: "fed to the next decode step): ").last?.split(separator: "\n").first?
+                .split(separator: " ").count, 3)
             XCTAssertTrue(run.stdout.contains("max |Δ| / max |logit| = 0 (tolerance 0.000100); greedy token equal to the reference's in 3 of 3"), run.stdout)
         }
     }

@@ -13,7 +13,7 @@ public enum CommandLineTool {
     static let abstract = "Simulate a ternary BitNet b1.58 inference chip and compare it with a modelled FP16 GPU."
 
     /// Every subcommand, in help order.
-    static var subcommands: [any Subcommand.Type] { [RunCommand.self, CompileCommand.self, SimCommand.self, InspectCommand.self, VerifyCommand.self, BenchCommand.self] }
+    static var subcommands: [any Subcommand.Type] { [RunCommand.self, CompileCommand.self, SimCommand.self, InspectCommand.self, VerifyCommand.self, ValidateCommand.self, BenchCommand.self] }
 
     /// Runs `tritsim` with `arguments` (without the program name) and returns the exit code.
     ///
