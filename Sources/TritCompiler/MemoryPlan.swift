@@ -259,9 +259,12 @@ public struct MemoryPlan: Equatable, Sendable {
         } else {
             return nil
         }
+        // The bytes the tiles really take in the ring: each packed on its own (`WeightImage`).
         let stageBytes = Compiler.stages(of: graph, fusingGateAndUp: false).map { stage in
             graph.nodes[stage].reduce(Int64(0)) { total, node in
-                if case .bitLinear = node.operation { return total + node.weightBytes(precision) }
+                if case let .bitLinear(_, inFeatures, outFeatures) = node.operation {
+                    return total + WeightImage.packedBytes(inFeatures: inFeatures, outFeatures: outFeatures, chip: chip)
+                }
                 return total
             }
         }

@@ -145,6 +145,21 @@ public struct WeightImage: Equatable, Sendable {
         self.fullPrecisionOfNode = fullPrecisionOfNode
     }
 
+    /// Bytes an `out × in` BitLinear takes in the image on `chip`: its tiles packed one by one, each
+    /// from a byte boundary (more than the tensor's nominal bits per weight when tiles are small).
+    /// The same sum `init` lays out tile by tile, in closed form over the four tile shapes.
+    public static func packedBytes(inFeatures: Int, outFeatures: Int, chip: ResolvedChip) -> Int64 {
+        let rows = chip.config.ternaryArray.rows, columns = chip.config.ternaryArray.columns
+        let format = chip.config.weightFormat
+        let fullRows = Int64(inFeatures / rows), lastRows = inFeatures % rows
+        let fullColumns = Int64(outFeatures / columns), lastColumns = outFeatures % columns
+        func tiles(_ count: Int64, _ height: Int, _ width: Int) -> Int64 {
+            count == 0 || height == 0 || width == 0 ? 0 : count * format.packedTileBytes(weights: Int64(height) * Int64(width))
+        }
+        return tiles(fullRows * fullColumns, rows, columns) + tiles(fullColumns, lastRows, columns)
+            + tiles(fullRows, rows, lastColumns) + tiles(1, lastRows, lastColumns)
+    }
+
     /// The packed tiles of the BitLinear at graph index `node`, if it is one.
     public func ternaryTensor(ofNode node: Int) -> TernaryTensor? {
         ternaryOfNode[node].map { ternary[$0] }

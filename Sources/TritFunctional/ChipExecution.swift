@@ -47,9 +47,10 @@ public enum ChipExecution {
     ///   - rope: the model's rotary embedding (θ, pairing).
     ///   - tokens: the token id of each step row (a prefill's positions, a decode batch's sequences).
     ///   - cache: the KV cache the earlier steps stored; this step's keys and values are added.
-    /// - Throws: `FunctionalError` (with the instruction) for a dataflow or addressing fault;
-    ///   `InputError` for a program without origins, tokens that do not match the step, or weights
-    ///   a tile or the LM head reads that are not where the image has them.
+    /// - Throws: `FunctionalError` (with the instruction) for a fault of the program: a dataflow or
+    ///   addressing fault, weights a tile or the LM head reads that are not where the image has them,
+    ///   a tile of the wrong shape or accumulate flag; `InputError` for a program without origins or
+    ///   tokens that do not match the step.
     public static func run(_ compiled: CompiledProgram, on chip: ResolvedChip, image: FunctionalMemory, rope: RotaryEmbedding,
                            tokens: [Int], cache: inout ChipKVCache) throws -> Output {
         var executor = try Executor(compiled: compiled, chip: chip, image: image, rope: rope, tokens: tokens, cache: cache)

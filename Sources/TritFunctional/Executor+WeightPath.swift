@@ -11,9 +11,8 @@ extension Executor {
     /// partial sums, as its `accumulate` flag says (ISA: false starts new sums, true adds).
     mutating func tile(instruction: Instruction, origin: InstructionOrigin, rows: Int, columns: Int, tokens tileTokens: Int,
                        weights: SRAMRange, accumulate: Bool) throws {
-        func refuse(_ expected: String, _ found: String) -> InputError {
-            InputError(source: "functional run", location: "tile on \(compiled.program.units[Int(instruction.unit)].name)",
-                       expected: expected, found: found)
+        func refuse(_ expected: String, _ found: String) -> FunctionalError {
+            FunctionalError(problem: "tile on \(compiled.program.units[Int(instruction.unit)].name): expected \(expected), found \(found)")
         }
         guard let dramBase = imageAddress(ofSRAM: weights.base), let tile = tileAt[dramBase] else {
             throw refuse("weights a DMA brought from a tile of the weight image", "SRAM \(weights.base)+\(weights.bytes)")
@@ -96,9 +95,7 @@ extension Executor {
               dramBase == head.range.base + Int64(firstRow) * rowBytes, weights.bytes == Int64(headRows) * rowBytes,
               firstRow >= 0, headRows >= 1, firstRow + headRows <= vocab,
               macs == Int64(origin.tokens.count) * Int64(headRows) * Int64(hidden) else {
-            throw InputError(source: "functional run", location: "LM head (\(name(origin.node)))",
-                             expected: "LM-head rows \(firstRow)..<\(firstRow + headRows) that a DMA brought from the weight image, \(origin.tokens.count) token(s) × \(hidden) MACs per row",
-                             found: "SRAM \(weights.base)+\(weights.bytes), \(macs) MACs")
+            throw FunctionalError(problem: "LM head (\(name(origin.node))): expected LM-head rows \(firstRow)..<\(firstRow + headRows) that a DMA brought from the weight image, \(origin.tokens.count) token(s) × \(hidden) MACs per row, found SRAM \(weights.base)+\(weights.bytes), \(macs) MACs")
         }
         let inputNode = graph.nodes[origin.node].inputs.first ?? -1
         let normed = try tensors.read(node: inputNode, rows: origin.tokens, what: "the final norm's output (\(name(inputNode)))")

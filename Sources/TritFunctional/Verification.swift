@@ -60,6 +60,9 @@ public enum Verification {
     /// Longest prompt and most decode steps a verification runs (see `maximumImageBytes`).
     public static let maximumPromptTokens = 512
     public static let maximumDecodeSteps = 128
+    /// Most instructions one verified step may have: the executor runs each in plain Swift (about a
+    /// second per 100,000 in release mode), and tiny arrays multiply a model's tiles.
+    public static let maximumInstructionsPerStep: Int64 = 1_000_000
 
     /// Largest relative logit difference `verify` accepts (issue 4: "final logits agree to 1e-4 relative").
     public static let logitTolerance: Float = 1e-4
@@ -124,8 +127,25 @@ public enum Verification {
                              found: "\(promptTokens) + \(decodeSteps)")
         }
         let compiler = Compiler(chip: chip)
-        _ = try compiler.plan(try Graph.prefill(config, tokens: promptTokens))
-        if decodeSteps > 0 { _ = try compiler.plan(try Graph.decode(config, batch: 1, context: promptTokens + decodeSteps - 1)) }
+        var plans = [try compiler.plan(try Graph.prefill(config, tokens: promptTokens))]
+        if decodeSteps > 0 { plans.append(try compiler.plan(try Graph.decode(config, batch: 1, context: promptTokens + decodeSteps - 1))) }
+        if let largest = plans.map(\.estimatedInstructions).max(), largest > maximumInstructionsPerStep {
+            throw InputError(source: "verify", location: chip.config.name,
+                             expected: "steps of at most \(maximumInstructionsPerStep) instructions (verify executes every one; larger arrays or a shorter prompt)",
+                             found: "about \(largest) instructions (\(chip.config.ternaryArray.count) arrays of \(chip.config.ternaryArray.rows)×\(chip.config.ternaryArray.columns))")
+        }
+    }
+
+    /// Refuses a model whose reference forward pass overflows (a non-finite residual stream or
+    /// logit): there is nothing meaningful to compare, even where chip and reference agree.
+    static func checkFinite(_ trace: ForwardTrace, model: String, step: String) throws {
+        let overflowing = trace.layers.firstIndex { !$0.output.elements.allSatisfy(\.isFinite) }
+        guard overflowing == nil, trace.lastLogits.allSatisfy(\.isFinite) else {
+            throw InputError(source: "verify", location: model,
+                             expected: "a model whose reference forward pass stays finite",
+                             found: overflowing.map { "a non-finite residual stream after layer \($0) at the \(step)" }
+                                ?? "non-finite logits at the \(step)")
+        }
     }
 
     /// - Parameters:
@@ -156,6 +176,7 @@ public enum Verification {
         var logits: [LogitComparison] = []
         var chipCache = ChipKVCache(config: config)
         var (trace, cache) = try model.prefill(tokens: prompt)
+        try checkFinite(trace, model: config.name, step: "prefill")
         var generated: [Int] = []
         var decodePlan: MemoryPlan? = nil
         func result(fault: FunctionalError? = nil) -> Result {
@@ -176,6 +197,7 @@ public enum Verification {
                 transform(&compiled)
                 if decodePlan == nil { decodePlan = compiled.plan }
                 trace = try model.decode(token: token, cache: &cache)
+                try checkFinite(trace, model: config.name, step: "decode step \(index)")
                 let step = try compare(compiled, trace: trace, on: chip, image: image, rope: model.rope, tokens: [token], cache: &chipCache,
                                        step: "decode \(index)")
                 comparisons += step.sums

@@ -52,7 +52,14 @@ final class VerifyCommandTests: XCTestCase {
     /// Bad input: one line on stderr, before any work; exit 2 for a malformed command line, 1 for a
     /// value out of range or a model or chip that cannot be verified (as the other commands).
     func testBadInputIsRefusedOnOneLine() throws {
+        let folder = try RepositoryPaths.temporaryFolder("tritsim-verify-bad")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = try String(contentsOf: RepositoryPaths.configs.appendingPathComponent("chips/edge-lpddr5x.json"), encoding: .utf8)
+        let tinyArrays = folder.appendingPathComponent("one-by-one.json")
+        try source.replacingOccurrences(of: "\"rows\": 256,\n    \"columns\": 256,\n    \"count\": 4", with: "\"rows\": 1,\n    \"columns\": 1,\n    \"count\": 1")
+            .write(to: tinyArrays, atomically: true, encoding: .utf8)
         let cases: [([String], Int32, String)] = [
+            (["--chip", tinyArrays.path], 1, "expected steps of at most 1000000 instructions"),
             (["--prompt-tokens", "0"], 1, "--prompt-tokens: expected an integer in 1...512, found 0"),
             (["--decode-steps", "-1"], 1, "--decode-steps: expected an integer in 0...128, found -1"),
             (["--seed", "x"], 2, "--seed"),

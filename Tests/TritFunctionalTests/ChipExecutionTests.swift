@@ -128,6 +128,55 @@ import TritTestSupport
         }
     }
 
+    /// Micro-batches keep a stage's tiles resident; with tiny tiles each padded to whole bytes the
+    /// tiles take more room than the nominal bits per weight say. The planner counts the padded
+    /// bytes: a weight buffer that cannot hold them is refused up front (it used to compile a
+    /// program whose second micro-batch read tiles that had been overwritten — found by `verify`),
+    /// and one that can runs exactly.
+    @Test func paddedTinyTilesCountInTheMicroBatchWindow() throws {
+        let config = ModelConfig(name: "tiny", hiddenSize: 64, intermediateSize: 128, layers: 1, attentionHeads: 2, kvHeads: 1, headDim: 32,
+                                 vocabSize: 50, tieWordEmbeddings: true, activation: .relu2, ropeTheta: 10_000, maxPositionEmbeddings: 64,
+                                 rmsNormEps: 1e-5, subNorms: true)
+        func chip(weightBufferBytes: Int64) throws -> ResolvedChip {
+            try Self.chips.load("edge-lpddr5x").with {
+                $0.ternaryArray.rows = 2
+                $0.ternaryArray.columns = 2
+                $0.ternaryArray.count = 1
+                $0.weightFormat = .tl2
+                $0.sram.weightBufferBytes = weightBufferBytes
+                $0.prefillMicroBatches = 2
+            }
+        }
+        // Two consecutive stages (e.g. gate and up, 64 → 128 each) take 2 × 2048 tiles × 2 bytes =
+        // 8 KiB padded, 3.3 KiB at TL2's nominal 5/3 bits per weight: an 8000-byte buffer fits the
+        // nominal size, not the real one.
+        let tight = try chip(weightBufferBytes: 8_000)
+        #expect {
+            _ = try Compiler(chip: tight).compile(try Graph.prefill(config, tokens: 2))
+        } throws: { error in
+            "\(error)".contains("compiler.prefillMicroBatches") && "\(error)".contains("needs 8192 bytes")
+        }
+        let roomy = try chip(weightBufferBytes: 24_000)
+        let model = try ReferenceModel.random(config: config, seed: 9)
+        let result = try Verification.run(model: model, chip: roomy, promptTokens: 4, decodeSteps: 1, seed: 2)
+        #expect(result.prefillPlan.microBatches == 2)
+        #expect(result.passed && result.comparisons.allSatisfy { $0.differing == 0 })
+    }
+
+    /// A model whose reference forward pass overflows fp32 is refused: chip and reference would agree
+    /// on meaningless values.
+    @Test func aModelThatOverflowsIsRefused() throws {
+        let model = try ReferenceModel.random(config: Self.small2B4T, seed: 1)
+        let huge = [Float](repeating: 3e38, count: model.config.hiddenSize)
+        let overflowing = try ReferenceModel(config: model.config, embedding: model.embedding, layers: model.layers, finalNorm: huge,
+                                             lmHead: model.separateLMHead)
+        #expect {
+            _ = try Verification.run(model: overflowing, chip: try Self.chips.load("edge-lpddr5x"), promptTokens: 3, decodeSteps: 1, seed: 1)
+        } throws: { error in
+            "\(error)".contains("expected a model whose reference forward pass stays finite, found non-finite logits at the prefill")
+        }
+    }
+
     // MARK: A broken program is caught
 
     /// The 2B4T-shaped model, its prefill compiled for the small-tile chip, and a decode step after it.

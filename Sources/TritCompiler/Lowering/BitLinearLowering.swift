@@ -86,6 +86,9 @@ extension LoweringContext {
                 } else {
                     weights = loadWeights(source(tile), stream: .ternaryWeights, tag: tag)
                     loadedTiles[a].append(weights.range)
+                    // Later micro-batches reuse the tile in place: pinned from its load on, so a later
+                    // tile of this same layer that would overwrite it is caught (`overwrotePinnedChunk`).
+                    if slice.microBatch == 0, slice.microBatches > 1 { weightRing.pin(weights.range, true) }
                 }
                 var waits = weights.ready.map { [$0] } ?? []
                 if step == 0 { waits.append(contentsOf: inputs) }
@@ -137,7 +140,6 @@ extension LoweringContext {
         }
         if slice.microBatch == 0, slice.microBatches > 1 {
             residentWeights[index] = ResidentWeights(assignment: assignment, arrayOfRun: arrayOfRun, tiles: loadedTiles)
-            for range in loadedTiles.joined() { weightRing.pin(range, true) }
         } else if slice.microBatch > 0, slice.microBatch + 1 == slice.microBatches {
             for range in (resident?.tiles ?? []).joined() { weightRing.pin(range, false) }
             residentWeights[index] = nil
