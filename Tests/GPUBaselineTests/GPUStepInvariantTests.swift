@@ -11,7 +11,9 @@ final class GPUStepInvariantTests: XCTestCase {
     }
 
     func testEveryGPUIsListed() {
-        XCTAssertEqual(GPUTestFixtures.catalog.names(), ["a100-80gb-sxm", "h100-sxm", "h200-sxm"])
+        XCTAssertEqual(GPUTestFixtures.catalog.names(), [
+            "a100-40gb-sxm", "a100-80gb-sxm", "h100-sxm", "h200-sxm", "jetson-agx-orin-64gb", "l4", "rtx-4090",
+        ])
     }
 
     func testRooflineBoundsEnergyAndPower() throws {
@@ -40,6 +42,10 @@ final class GPUStepInvariantTests: XCTestCase {
         }
     }
 
+    /// The step never slows down. Kernels are compared only when neither run is power-capped: the
+    /// cap stretches a step's kernels uniformly, so when faster memory pushes a step over the board
+    /// limit (the 72 W L4 in prefill) a compute-bound kernel is stretched although the step is not
+    /// slower; two capped runs take energy / (limit − idle) each, equal up to rounding.
     func testDoublingBandwidthNeverIncreasesTime() throws {
         for gpuName in GPUTestFixtures.catalog.names() {
             let gpu = try GPUTestFixtures.catalog.load(gpuName)
@@ -49,8 +55,8 @@ final class GPUStepInvariantTests: XCTestCase {
                 for graph in try steps(try GPUTestFixtures.model(modelName)) {
                     let base = try GPUModel(config: gpu).run(graph)
                     let doubled = try GPUModel(config: faster).run(graph)
-                    XCTAssertLessThanOrEqual(doubled.seconds, base.seconds, "\(gpuName) \(modelName) \(graph.phase)")
-                    for (a, b) in zip(base.kernels, doubled.kernels) where !base.powerCapped {
+                    XCTAssertLessThanOrEqual(doubled.seconds, base.seconds * (1 + 1e-12), "\(gpuName) \(modelName) \(graph.phase)")
+                    for (a, b) in zip(base.kernels, doubled.kernels) where !base.powerCapped && !doubled.powerCapped {
                         XCTAssertLessThanOrEqual(b.seconds, a.seconds, a.name)
                     }
                 }

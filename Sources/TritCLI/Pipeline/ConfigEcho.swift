@@ -99,10 +99,16 @@ enum ConfigEcho {
         let k = gpu.calibration
         return .object([
             "id": .string(gpu.id), "name": .string(gpu.name), "peakFP16TensorFLOPS": .double(gpu.peakFP16TensorFLOPS),
-            "peakFP32VectorFLOPS": .double(gpu.peakFP32VectorFLOPS),
+            "peakINT8TensorOPS": .double(gpu.peakINT8TensorOPS), "peakFP32VectorFLOPS": .double(gpu.peakFP32VectorFLOPS),
             "peakMemoryBandwidthBytesPerSecond": .double(gpu.peakMemoryBandwidthBytesPerSecond),
-            "memoryCapacityBytes": .int(gpu.memoryCapacityBytes), "boardPowerLimitWatts": .double(gpu.boardPowerLimitWatts),
+            "memoryCapacityBytes": .int(gpu.memoryCapacityBytes), "l2CacheBytes": .int(gpu.l2CacheBytes),
+            "boardPowerLimitWatts": .double(gpu.boardPowerLimitWatts),
             "idlePowerWatts": .double(gpu.idlePowerWatts), "streamingMultiprocessors": .int(Int64(gpu.streamingMultiprocessors)),
+            "boostClockHz": .double(gpu.boostClockHz),
+            "interconnect": gpu.interconnect.map { link in
+                .object(["name": .string(link.name), "bandwidthBytesPerSecond": .double(link.bandwidthBytesPerSecond),
+                         "latencySeconds": .double(link.latencySeconds)])
+            } ?? .null,
             "sources": .object(gpu.sources.mapValues { .string($0) }),
             "calibration": .object([
                 "note": .string(k.note), "achievableBandwidthFraction": .double(k.achievableBandwidthFraction),
