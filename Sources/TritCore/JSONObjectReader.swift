@@ -41,9 +41,10 @@ public struct JSONObjectReader {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            let exists = FileManager.default.fileExists(atPath: url.path)
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
             throw InputError(source: name, location: "", expected: "a readable JSON file",
-                             found: exists ? "a file that cannot be read" : "no such file")
+                             found: !exists ? "no such file" : isFolder.boolValue ? "a folder" : "a file that cannot be read")
         }
         return try JSONObjectReader(JSONParser.parse([UInt8](data), source: name), source: name)
     }
@@ -143,8 +144,11 @@ public struct JSONObjectReader {
     }
 
     private func parseDouble(_ key: String, _ value: JSONValue, _ range: ClosedRange<Double>, _ kind: String) throws -> Double {
-        guard case .number(let text) = value, let parsed = Double(text), parsed.isFinite else {
+        guard case .number(let text) = value, let parsed = Double(text) else {
             throw error(key, expected: kind, found: value.summary)
+        }
+        guard parsed.isFinite else {
+            throw error(key, expected: "a finite number (\(kind))", found: "\(value.summary), beyond the largest double")
         }
         guard range.contains(parsed) else { throw error(key, expected: kind, found: value.summary) }
         return parsed

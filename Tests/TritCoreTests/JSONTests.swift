@@ -51,6 +51,25 @@ import TritCore
         #expect(throws: InputError.self) { try reader.rejectUnknownKeys(["n", "x"]) }
     }
 
+    /// A number beyond the largest double is refused as not finite, and a folder given as a file
+    /// is called a folder.
+    @Test func hugeNumbersAndFoldersAreNamedForWhatTheyAre() throws {
+        let reader = try JSONObjectReader(try JSONParser.parse(#"{"theta": 1e999}"#, source: "m.json"), source: "m.json")
+        #expect(throws: InputError.self) { try reader.positiveDouble("theta") }
+        do {
+            _ = try reader.positiveDouble("theta")
+        } catch let error as InputError {
+            #expect(error.description == "m.json: theta: expected a finite number (a number > 0), found number 1e999, beyond the largest double")
+        }
+        let folder = FileManager.default.temporaryDirectory
+        do {
+            _ = try JSONObjectReader.load(file: folder)
+            Issue.record("a folder was read as a JSON file")
+        } catch let error as InputError {
+            #expect(error.description.hasSuffix("expected a readable JSON file, found a folder"), "\(error)")
+        }
+    }
+
     @Test func writerIsDeterministicAndSorted() {
         let value = JSONOutput.object(["b": .double(0.1), "a": .array([.int(3), .double(2.0), .double(.nan), .string("q\"\n")])])
         let text = JSONWriter.render(value)
