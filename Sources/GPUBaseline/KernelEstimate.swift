@@ -9,13 +9,14 @@ public struct KernelEstimate: Sendable {
     public var category: LayerCategory
     /// Wall-clock time, in seconds, including per-kernel overhead (and power-cap stretching).
     public var seconds: Double
-    /// Bytes read plus written in device memory (FP16 tensors).
+    /// Bytes read plus written in device memory (FP16 tensors), on one GPU.
     public var bytes: Int64
-    /// FLOPs: 2 × (ternary + full-precision MACs) + vector operations.
+    /// FLOPs: 2 × (ternary + full-precision MACs) + vector operations, on one GPU.
     public var flops: Int64
     /// Whether the memory term dominates the compute term of the kernel's roofline.
     public var memoryBound: Bool
-    /// Board energy, in joules: idle power × seconds + energy per byte and per FLOP above idle.
+    /// Board energy, in joules: idle power × seconds + energy per byte and per FLOP above idle, on
+    /// every GPU of a tensor-parallel group (× `GPUStepResult.gpus`; bytes and FLOPs are one GPU's).
     public var joules: Double
 
     /// Memberwise initialiser.

@@ -1,3 +1,5 @@
+import TritCore
+
 /// A byte range in on-chip SRAM.
 public struct SRAMRange: Equatable, Sendable {
     /// First byte address.
@@ -79,8 +81,9 @@ public enum LinkKind: UInt8, CaseIterable, Sendable {
     ///
     /// Send: (b, 0); receive: (0, b); ring all-reduce: each chip sends and receives
     /// ⌈2(N − 1) × b / N⌉ — N − 1 steps of reduce-scatter and N − 1 of all-gather, each moving
-    /// b / N bytes. Source: Patarasuk & Yuan, "Bandwidth optimal all-reduce algorithms for
-    /// clusters of workstations", J. Parallel Distrib. Comput. 69(2), 2009; the same factor
+    /// b / N bytes (`RingAllReduce`, shared with the multi-GPU baseline). Source: Patarasuk & Yuan,
+    /// "Bandwidth optimal all-reduce algorithms for clusters of workstations", J. Parallel Distrib.
+    /// Comput. 69(2), 2009; the same factor
     /// 2(N − 1)/N converts NCCL's algorithm bandwidth to bus bandwidth (NVIDIA/nccl-tests,
     /// doc/PERFORMANCE.md).
     /// - Parameters:
@@ -92,8 +95,7 @@ public enum LinkKind: UInt8, CaseIterable, Sendable {
         case .send: return (bytes, 0)
         case .receive: return (0, bytes)
         case .allReduce:
-            let n = max(chips, 1)
-            let moved = (2 * (n - 1) * bytes + n - 1) / n
+            let moved = RingAllReduce.bytesSentPerMember(bytes: bytes, members: chips)
             return (moved, moved)
         }
     }

@@ -1,8 +1,8 @@
 import TritCore
 
 extension ModelConfig {
-    /// The slice of the model one chip holds under Megatron-style tensor parallelism of `degree`
-    /// chips (Shoeybi et al., "Megatron-LM", arXiv 1909.08053, §3).
+    /// The slice of the model one chip (or GPU) holds under Megatron-style tensor parallelism of
+    /// `degree` chips (Shoeybi et al., "Megatron-LM", arXiv 1909.08053, §3).
     ///
     /// Q, K, V and gate, up are split by columns (each chip computes `attentionHeads / degree`
     /// query heads, `kvHeads / degree` KV heads and `intermediateSize / degree` FFN features);
@@ -13,7 +13,8 @@ extension ModelConfig {
     /// `headDim` is kept explicitly (it no longer equals hidden / heads).
     /// - Parameters:
     ///   - degree: chips per tensor-parallel group (1 returns the model unchanged).
-    ///   - context: what asks for the split, for the error message (e.g. `system edge-tp8`).
+    ///   - context: what asks for the split, for the error message (e.g. `system edge-tp8`,
+    ///     `--gpus 3 (NVIDIA A100 80GB SXM4)`).
     /// - Throws: `InputError` naming the model file and the field (`num_attention_heads`,
     ///   `num_key_value_heads` or `intermediate_size`) that `degree` does not divide.
     public func tensorParallelShard(degree: Int, context: String) throws -> ModelConfig {
@@ -22,7 +23,7 @@ extension ModelConfig {
         for (field, value) in [("num_attention_heads", attentionHeads), ("num_key_value_heads", kvHeads),
                                ("intermediate_size", intermediateSize)] where value % degree != 0 {
             throw InputError(source: source, location: field,
-                             expected: "a multiple of the tensor-parallel degree \(degree) of \(context) (every chip holds an equal share)",
+                             expected: "a multiple of the tensor-parallel degree \(degree) of \(context) (each chip or GPU holds an equal share)",
                              found: "\(value)")
         }
         var shard = self

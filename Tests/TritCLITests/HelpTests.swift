@@ -8,6 +8,7 @@ final class HelpTests: XCTestCase {
         ("--chip NAME|PATH", nil, "(default: edge-lpddr5x)"),
         ("--system NAME|PATH", nil, "(default: none: one chip)"),
         ("--gpu NAME|PATH", nil, "(default: h200-sxm)"),
+        ("--gpus N", "Unit: GPUs.", "(default: 1)"),
         ("--prompt-tokens N", "Unit: tokens.", "(default: 512)"),
         ("--generate-tokens N", "Unit: tokens.", "(default: 128)"),
         ("--batch B", "Unit: sequences.", "(default: 1)"),

@@ -12,17 +12,24 @@ final class RunOptionsTests: XCTestCase {
     func testEveryOptionParses() throws {
         let options = try RunOptions.parse([
             "--model", "2b4t", "--chip=chips/x.json", "--gpu", "a100", "--prompt-tokens", "64", "--generate-tokens", "8",
-            "--batch", "4", "--out", "/tmp/r", "--json", "--configs", "Configs",
+            "--batch", "4", "--out", "/tmp/r", "--json", "--configs", "Configs", "--gpus", "2",
         ])
         XCTAssertEqual(options, RunOptions(model: "2b4t", chip: "chips/x.json", gpu: "a100", promptTokens: 64,
                                            generateTokens: 8, batch: 4, outputFolder: "/tmp/r", json: true,
-                                           configsFolder: "Configs"))
+                                           configsFolder: "Configs", gpus: 2))
+        XCTAssertEqual(try RunOptions.parse([]).gpus, 1)
     }
 
     func testErrorsAreTyped() {
         XCTAssertThrowsError(try RunOptions.parse(["--batch", "0"])) { error in
             XCTAssertEqual(error as? InputError, InputError(source: "command line", location: "--batch",
                                                             expected: "an integer in 1...65536", found: "0"))
+        }
+        for gpus in ["0", "65"] {
+            XCTAssertThrowsError(try RunOptions.parse(["--gpus", gpus])) { error in
+                XCTAssertEqual(error as? InputError, InputError(source: "command line", location: "--gpus",
+                                                                expected: "an integer in 1...64", found: gpus))
+            }
         }
         XCTAssertThrowsError(try RunOptions.parse(["--batch", "abc"])) { error in
             XCTAssertEqual((error as? UsageError)?.helpCommand, "tritsim run --help")

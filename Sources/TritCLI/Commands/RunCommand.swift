@@ -8,7 +8,7 @@ struct RunCommand: Subcommand {
     static let name = "run"
     static let abstract = "Run one model on the ternary chip and on the FP16 GPU (prefill, then decode) and write a comparison report."
     static let discussion = "The report goes to OUT/<model>__<chip>__<gpu>/ as report.md, summary.json and layers.csv "
-        + "(with --system, OUT/<model>__<system>__<gpu>/, comparing the N chips against one GPU). "
+        + "(with --system, OUT/<model>__<system>__<gpu>/, comparing the N chips against the GPU; with --gpus N > 1, <gpu> is <gpu>-tpN). "
         + "With --json, summary.json is printed to stdout and the paths written go to stderr, so stdout stays valid JSON. "
         + "Configs are looked up in --configs, else $TRITSIM_CONFIGS, else a Configs/ folder (one holding models/) "
         + "above the current directory or above the tritsim executable."
@@ -20,6 +20,12 @@ struct RunCommand: Subcommand {
         SharedOptions.system,
         OptionSpec(name: "gpu", kind: .value(valueName: "NAME|PATH"), unit: nil, defaultValue: "h200-sxm",
                    defaultDescription: nil, help: "FP16 GPU baseline: a name in Configs/gpus/ or a path to a GPU config."),
+        OptionSpec(name: "gpus", kind: .value(valueName: "N"), unit: "GPUs", defaultValue: "1",
+                   defaultDescription: nil,
+                   help: "GPUs of the --gpu kind splitting the model by Megatron-style tensor parallelism (integer in 1...64). "
+                       + "N > 1 needs a GPU config with an interconnect (not the Jetson) and N dividing the model's attention heads, "
+                       + "KV heads and FFN width; memory is checked per GPU, and each all-reduce takes 2(N−1) × link latency "
+                       + "+ 2(N−1)/N × bytes / link bandwidth."),
         OptionSpec(name: "prompt-tokens", kind: .value(valueName: "N"), unit: "tokens", defaultValue: "512",
                    defaultDescription: nil, help: "Prompt length processed by prefill (integer in 1...1048576; prompt + generated tokens must fit the model's max_position_embeddings)."),
         OptionSpec(name: "generate-tokens", kind: .value(valueName: "N"), unit: "tokens", defaultValue: "128",

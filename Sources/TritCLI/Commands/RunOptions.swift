@@ -1,3 +1,4 @@
+import GPUBaseline
 import TritModel
 /// The options of `tritsim run`, parsed and validated.
 ///
@@ -15,6 +16,9 @@ public struct RunOptions: Sendable, Equatable {
     public var system: String?
     /// `--gpu`: a GPU name in `Configs/gpus/` or a path to a GPU config.
     public var gpu: String
+    /// `--gpus`: GPUs of the `--gpu` kind splitting the model by tensor parallelism
+    /// (`GPUModel.gpuCounts`, 1...64; 1 = one GPU).
+    public var gpus: Int
     /// `--prompt-tokens`: prompt length processed by prefill, in tokens (≥ 1).
     public var promptTokens: Int
     /// `--generate-tokens`: tokens generated per sequence by decode (≥ 1).
@@ -32,11 +36,12 @@ public struct RunOptions: Sendable, Equatable {
 
     /// Creates options directly (tests, other front ends); the command line uses `parse(_:)`.
     public init(model: String, chip: String, gpu: String, promptTokens: Int, generateTokens: Int, batch: Int,
-                outputFolder: String, json: Bool, configsFolder: String?, system: String? = nil) {
+                outputFolder: String, json: Bool, configsFolder: String?, system: String? = nil, gpus: Int = 1) {
         self.model = model
         self.chip = chip
         self.system = system
         self.gpu = gpu
+        self.gpus = gpus
         self.promptTokens = promptTokens
         self.generateTokens = generateTokens
         self.batch = batch
@@ -60,6 +65,7 @@ public struct RunOptions: Sendable, Equatable {
         chip = try arguments.nonEmptyString("chip", expected: "a chip name or a path to a chip config")
         system = try arguments.system()
         gpu = try arguments.nonEmptyString("gpu", expected: "a GPU name or a path to a GPU config")
+        gpus = try arguments.integer("gpus", minimum: GPUModel.gpuCounts.lowerBound, maximum: GPUModel.gpuCounts.upperBound)
         // Upper limits: the longest context any config may declare, and the largest batch a step
         // graph accepts; together they keep every count of a step inside 64 bits.
         let maximumTokens = Int(ModelConfig.Limits.maxPositionEmbeddings)

@@ -32,12 +32,17 @@ public enum RunPipeline {
         let (prefillSteps, decodeSteps) = try phaseSteps(options, model: model)
         // Cheap checks first: the GPU model (which checks its memory) and the plan of every chip
         // step (SRAM, DRAM capacity, program size), so bad input fails before any simulation.
-        let gpuRunner = GPUPhaseRunner(model: GPUModel(config: gpu))
+        let gpuModel = try GPUModel(config: gpu, gpus: options.gpus)
+        let gpuRunner = GPUPhaseRunner(model: gpuModel)
         let gpuPrefill = try gpuRunner.run(prefillSteps)
         let gpuDecode = try gpuRunner.run(decodeSteps)
+        // Several GPUs: the largest batch the group holds at this run's sequence length (the
+        // setting of the BitNet b1.58 paper's Table 3), for the notes.
+        let capacity = options.gpus > 1
+            ? try gpuModel.largestDecodeBatch(model, positionsPerSequence: options.promptTokens + options.generateTokens) : nil
         let chipRunner = ChipPhaseRunner(chip: chip)
         try chipRunner.preflight([prefillSteps, decodeSteps])
-        try beforeSimulating(ComparisonReport.folderName(modelName: model.name, chipName: chip.config.name, gpuName: gpu.id))
+        try beforeSimulating(ComparisonReport.folderName(modelName: model.name, chipName: chip.config.name, gpuName: gpuModel.reportName))
         let chipPrefill = try chipRunner.run(prefillSteps)
         let chipDecode = try chipRunner.run(decodeSteps)
 
@@ -69,19 +74,33 @@ public enum RunPipeline {
                 layers.append(LayerRow(phase: name, category: category.rawValue, chipSeconds: c.seconds, chipJoules: c.joules,
                                        chipDRAMBytes: c.dramBytes, gpuSeconds: g.seconds, gpuJoules: g.joules))
             }
+            if let row = gpuLinkRow(phase: name, gpuPhase) { layers.append(row) }
         }
 
         let plan = chipPrefill.steps[0].step.plan
         try checkFinite([prefill, decode])
+        var reportNotes = notes(options: options, chip: chip, prefillPlan: plan)
+        if let note = gpuModel.tensorParallelNote(prefill: gpuPrefill, decode: gpuDecode) { reportNotes.append(note) }
+        if let capacity { reportNotes.append(gpuModel.capacityNote(capacity)) }
         return ComparisonReport(
-            title: "\(model.name) on \(chip.config.name) vs \(gpu.name) (FP16)",
-            modelName: model.name, chipName: chip.config.name, gpuName: gpu.id,
-            settings: [("GPU model", "\(gpu.name), FP16, CUDA-graph execution")] + chipSettings(chip)
+            title: "\(model.name) on \(chip.config.name) vs \(gpuModel.displayName) (FP16)",
+            modelName: model.name, chipName: chip.config.name, gpuName: gpuModel.reportName,
+            settings: [("GPU model", gpuModel.settingDescription)] + chipSettings(chip)
                 + runSettings(options, chip: chip),
             phases: [prefill, decode],
             layers: layers,
-            notes: notes(options: options, chip: chip, prefillPlan: plan),
-            resolvedConfigs: ["model": ConfigEcho.json(model), "chip": ConfigEcho.json(chip), "gpu": ConfigEcho.json(gpu)])
+            notes: reportNotes,
+            resolvedConfigs: ["model": ConfigEcho.json(model), "chip": ConfigEcho.json(chip), "gpu": ConfigEcho.json(gpu)],
+            gpuCount: options.gpus)
+    }
+
+    /// The per-category row of the GPUs' all-reduces in a phase (`link`, the category of the
+    /// chip-to-chip transfers of a system), or nil on one GPU.
+    static func gpuLinkRow(phase name: String, _ phase: GPUPhase) -> LayerRow? {
+        let allReduce = phase.allReduce
+        guard allReduce.seconds > 0 else { return nil }
+        return LayerRow(phase: name, category: Compiler.linkTag, chipSeconds: 0, chipJoules: 0, chipDRAMBytes: 0,
+                        gpuSeconds: allReduce.seconds, gpuJoules: allReduce.joules)
     }
 
     /// The prefill and decode steps of a run, after checking that prompt + generated tokens fit

@@ -67,9 +67,10 @@ struct SystemPhase {
 /// The model is split over the system (`SystemPartition`); every distinct chip program (one per
 /// kind of pipeline stage) is compiled and simulated on one chip whose all-reduces take the ring
 /// collective's time, which is exact for the identical tensor-parallel chips; stage times add.
-/// The GPU side is one GPU running the whole model; if the model's FP16 weights and KV cache do
-/// not fit that GPU's memory, the GPU is modelled with enough memory (same bandwidth and compute)
-/// and the report says so.
+/// The GPU side is one GPU running the whole model, or `--gpus` N GPUs splitting it by tensor
+/// parallelism; if the model's FP16 weights and KV cache do not fit (each GPU's share of) the
+/// memory, the GPUs are modelled with enough memory (same bandwidth and compute) and the report
+/// says so.
 enum SystemRunner {
     /// Builds the report of `tritsim run --system NAME` (options as `RunPipeline.execute`).
     /// - Throws: `InputError` for configs that cannot be found or read, a model the system cannot
@@ -85,18 +86,19 @@ enum SystemRunner {
         let partition = try SystemPartition(model: model, system: system)
 
         // Cheap checks first: the GPU model and the plan of every chip program of every step.
-        let gpuModel = GPUModel(config: gpu)
+        let gpuModel = try GPUModel(config: gpu, gpus: options.gpus)
         let shortfall = try ([prefillSteps, decodeSteps].flatMap(\.steps).compactMap { try gpuModel.memoryShortfall($0.graph) }
             .max { $0.neededBytes < $1.neededBytes })
-        let gpuPrefill = try runGPU(prefillSteps, model: gpuModel, checkingMemory: shortfall == nil)
-        let gpuDecode = try runGPU(decodeSteps, model: gpuModel, checkingMemory: shortfall == nil)
+        let gpuRunner = GPUPhaseRunner(model: gpuModel)
+        let gpuPrefill = try gpuRunner.run(prefillSteps, checkingMemory: shortfall == nil)
+        let gpuDecode = try gpuRunner.run(decodeSteps, checkingMemory: shortfall == nil)
         for (graph, _) in [prefillSteps, decodeSteps].flatMap(\.steps).reversed() {
             for group in partition.programGroups {
                 let stage = partition.stages[group[0]]
                 _ = try Compiler(chip: system.chip, role: stage.role).plan(try partition.graph(stage, phase: graph.phase))
             }
         }
-        try beforeSimulating(ComparisonReport.folderName(modelName: model.name, chipName: system.config.name, gpuName: gpu.id))
+        try beforeSimulating(ComparisonReport.folderName(modelName: model.name, chipName: system.config.name, gpuName: gpuModel.reportName))
         let chipPrefill = try simulate(prefillSteps, partition: partition, system: system)
         let chipDecode = try simulate(decodeSteps, partition: partition, system: system)
 
@@ -130,33 +132,32 @@ enum SystemRunner {
                                        chipDRAMBytes: c.dramBytes * scale, gpuSeconds: g.seconds, gpuJoules: g.joules))
             }
             let link = chipPhase.linkRow()
-            if link.joules > 0 || link.seconds > 0 {
+            let gpuLink = gpuPhase.allReduce
+            if link.joules > 0 || link.seconds > 0 || gpuLink.seconds > 0 {
                 layers.append(LayerRow(phase: name, category: Compiler.linkTag, chipSeconds: link.seconds, chipJoules: link.joules,
-                                       chipDRAMBytes: 0, gpuSeconds: 0, gpuJoules: 0))
+                                       chipDRAMBytes: 0, gpuSeconds: gpuLink.seconds, gpuJoules: gpuLink.joules))
             }
             usage += chipUsage(phase: name, chipPhase, partition: partition)
         }
 
         let plan = chipPrefill.steps[0].step.groups[0].step.plan
         let c = system.config
+        var reportNotes = notes(options: options, system: system, partition: partition, gpu: gpuModel, shortfall: shortfall, prefillPlan: plan)
+        if let note = gpuModel.tensorParallelNote(prefill: gpuPrefill, decode: gpuDecode) { reportNotes.append(note) }
+        let gpuGroup = gpuModel.gpus == 1 ? "one GPU" : "tensor-parallel \(gpuModel.gpus)"
         return ComparisonReport(
-            title: "\(model.name) on \(c.name) (\(c.chips) × \(system.chip.config.name), \(c.partitioning.description)) vs \(gpu.name) (FP16, one GPU)",
-            modelName: model.name, chipName: c.name, gpuName: gpu.id,
-            settings: [("GPU model", "\(gpu.name), FP16, CUDA-graph execution, one GPU"),
+            title: "\(model.name) on \(c.name) (\(c.chips) × \(system.chip.config.name), \(c.partitioning.description)) vs \(gpuModel.displayName) (FP16, \(gpuGroup))",
+            modelName: model.name, chipName: c.name, gpuName: gpuModel.reportName,
+            settings: [("GPU model", gpuModel.gpus == 1 ? "\(gpu.name), FP16, CUDA-graph execution, one GPU" : gpuModel.settingDescription),
                        ("system", "\(c.chips) × \(system.chip.config.name), \(c.partitioning.description)"),
                        ("link", "\(Units.bytes(c.link.bandwidthBytesPerSecond))/s per direction, \(Units.seconds(c.link.latencyNanoseconds * 1e-9)) per hop, \(Units.significant(c.link.energyPicojoulesPerBit)) pJ/bit")]
                 + RunPipeline.chipSettings(system.chip) + RunPipeline.runSettings(options, chip: system.chip),
             phases: [prefill, decode],
             layers: layers,
-            notes: notes(options: options, system: system, partition: partition, gpu: gpu, shortfall: shortfall, prefillPlan: plan),
+            notes: reportNotes,
             resolvedConfigs: ["model": ConfigEcho.json(model), "chip": ConfigEcho.json(system.chip), "gpu": ConfigEcho.json(gpu),
                               "system": ConfigEcho.json(system)],
-            chipUsage: usage)
-    }
-
-    /// The GPU side of a phase; with `checkingMemory` false, an idealised GPU with enough memory.
-    private static func runGPU(_ phase: PhaseSteps, model: GPUModel, checkingMemory: Bool) throws -> GPUPhase {
-        GPUPhase(steps: try phase.steps.map { (try model.run($0.graph, checkingMemory: checkingMemory), $0.weight) }, tokens: phase.tokens)
+            chipUsage: usage, gpuCount: gpuModel.gpus)
     }
 
     /// Simulates every distinct chip program for every step of a phase.
@@ -225,15 +226,17 @@ enum SystemRunner {
         return text
     }
 
-    private static func notes(options: RunOptions, system: ResolvedSystem, partition: SystemPartition, gpu: GPUConfig,
+    private static func notes(options: RunOptions, system: ResolvedSystem, partition: SystemPartition, gpu gpuModel: GPUModel,
                               shortfall: (neededBytes: Int64, availableBytes: Int64)?, prefillPlan: MemoryPlan) -> [String] {
+        let gpu = gpuModel.config
         let c = system.config
         let chip = system.chip
         var notes = RunPipeline.notes(options: options, chip: chip, prefillPlan: prefillPlan)
         // Replace the single-chip energy note and add what is specific to a system.
         notes.removeAll { $0.hasPrefix("Chip energy:") || $0.hasPrefix("Per layer category:") }
         notes.insert(contentsOf: [
-            "System: \(c.chips) chips (\(c.chips) × \(chip.config.name), \(c.partitioning.description)) are compared against one \(gpu.name); every chip column is the whole system.",
+            "System: \(c.chips) chips (\(c.chips) × \(chip.config.name), \(c.partitioning.description)) are compared against "
+                + (gpuModel.gpus == 1 ? "one \(gpu.name)" : gpuModel.displayName) + "; every chip column is the whole system.",
             "System time: one chip is simulated per distinct program"
                 + (partition.tensorParallel > 1
                     ? "; the \(partition.tensorParallel) tensor-parallel chips of a stage run identical programs in lock step, each all-reduce taking the ring collective's time, 2(N−1) × link latency + 2(N−1)/N × bytes / link bandwidth (Patarasuk & Yuan 2009; NCCL)" : "")
@@ -250,10 +253,13 @@ enum SystemRunner {
         if partition.stages.count > 1 {
             notes.append("Pipeline parallelism: \(partition.stages.count) stages of contiguous layers (the first also holds the embedding, the last the final norm and LM head); each stage but the last sends the tokens × hidden fp16 activations of every token chunk to the next.")
         }
-        if let shortfall {
+        if let shortfall, gpuModel.gpus == 1 {
             notes.append("GPU memory: \(partition.model.name) needs \(Units.bytes(shortfall.neededBytes)) of FP16 weights and KV cache, more than one \(gpu.name)'s \(Units.bytes(shortfall.availableBytes)); the GPU column models an idealised single GPU with its bandwidth and compute but enough memory (a real deployment needs more than one GPU).")
+        } else if let shortfall {
+            notes.append("GPU memory: \(partition.model.name) needs \(Units.bytes(shortfall.neededBytes)) of FP16 weights and KV cache per GPU split over \(gpuModel.gpus) GPUs, more than one \(gpu.name)'s \(Units.bytes(shortfall.availableBytes)); the GPU column models idealised GPUs with their bandwidth and compute but enough memory (a real deployment needs more GPUs).")
         }
-        notes.append("Per layer category on a system: chip time is that of the category's busiest resource on one chip per stage, added over the stages; chip energy and DRAM traffic are summed over all chips; link is the chip-to-chip transfers.")
+        notes.append("Per layer category on a system: chip time is that of the category's busiest resource on one chip per stage, added over the stages; chip energy and DRAM traffic are summed over all chips; link is the chip-to-chip transfers"
+            + (gpuModel.gpus > 1 ? " (and, in the GPU columns, the GPUs' all-reduces)." : "."))
         return notes
     }
 }

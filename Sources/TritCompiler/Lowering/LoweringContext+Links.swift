@@ -18,14 +18,10 @@ import TritModel
 /// activations before its first layer's input norm; a stage other than the last sends them
 /// after each token chunk's last residual add.
 extension LoweringContext {
-    /// Bytes of one fp32 sum of squares per token row.
-    private static let normStatisticBytes: Int64 = 4
-
     /// Whether `node`'s output is a partial sum of this chip's slice that the tensor-parallel group
     /// must all-reduce (o_proj and down_proj, the row-parallel layers).
     func reducesOutputAcrossChips(_ node: GraphNode) -> Bool {
-        guard role.tensorParallel > 1, case .bitLinear = node.operation else { return false }
-        return node.category == .outputProjection || node.category == .ffnDown
+        role.tensorParallel > 1 && node.isRowParallelLinear
     }
 
     /// One all-reduce of `bytes` over the tensor-parallel group, after `waits`.
@@ -73,7 +69,7 @@ extension LoweringContext {
             ready.append(received)
         }
         if role.tensorParallel > 1, node.isSubLayerNorm, case let .rmsNorm(tokens, _) = node.operation,
-           let sums = allReduce(bytes: Int64(tokens) * LoweringContext.normStatisticBytes, after: inputTokens(node)) {
+           let sums = allReduce(bytes: Int64(tokens) * GraphNode.normStatisticBytes, after: inputTokens(node)) {
             ready.append(sums)
         }
         return ready

@@ -10,7 +10,8 @@ extension ComparisonReport {
     /// Numbers are JSON numbers in SI base units with the unit in the field name
     /// (`latencySeconds`, `joulesPerToken`, `chipDRAMBytes`); derived ratios (`speedUp`,
     /// `energyRatio`, `throughputRatio`) are included. `settings` is an array of `{key, value}`
-    /// objects to keep its order. A multi-chip report adds `chips` (one object per `ChipUsageRow`).
+    /// objects to keep its order; `gpuCount` is the number of GPUs on the GPU side. A multi-chip
+    /// report adds `chips` (one object per `ChipUsageRow`).
     /// Non-finite numbers become `null`.
     public func summaryJSON() -> String {
         JSONWriter.render(summaryJSONValue())
@@ -24,6 +25,7 @@ extension ComparisonReport {
             "modelName": .string(modelName),
             "chipName": .string(chipName),
             "gpuName": .string(gpuName),
+            "gpuCount": .int(Int64(gpuCount)),
             "folderName": .string(folderName),
             "settings": .array(settings.map { .object(["key": .string($0.key), "value": .string($0.value)]) }),
             "phases": .array(phases.map(Self.json)),

@@ -13,8 +13,11 @@ public struct ComparisonReport: Sendable {
     public var modelName: String
     /// Short name of the chip configuration (used in `folderName`).
     public var chipName: String
-    /// Short name of the GPU configuration (used in `folderName`).
+    /// Short name of the GPU configuration (used in `folderName`; for several GPUs it should say
+    /// so, e.g. `a100-80gb-sxm-tp2`).
     public var gpuName: String
+    /// GPUs on the GPU side (several split the model by tensor parallelism); 1 for one GPU.
+    public var gpuCount: Int
     /// Run settings shown in the header, in display order (`("prompt tokens", "512")`, …).
     public var settings: [(key: String, value: String)]
     /// One comparison per phase, in display order (normally prefill, then decode).
@@ -33,11 +36,12 @@ public struct ComparisonReport: Sendable {
     /// Creates a report; see the properties.
     public init(title: String, modelName: String, chipName: String, gpuName: String,
                 settings: [(key: String, value: String)], phases: [PhaseComparison], layers: [LayerRow],
-                notes: [String], resolvedConfigs: [String: JSONOutput], chipUsage: [ChipUsageRow] = []) {
+                notes: [String], resolvedConfigs: [String: JSONOutput], chipUsage: [ChipUsageRow] = [], gpuCount: Int = 1) {
         self.title = title
         self.modelName = modelName
         self.chipName = chipName
         self.gpuName = gpuName
+        self.gpuCount = gpuCount
         self.settings = settings
         self.phases = phases
         self.layers = layers

@@ -11,9 +11,9 @@ import TritISA
 ///   stage times, see `SystemRunner`), so the receive only marks the arrival;
 /// - ring all-reduce of b bytes over N chips: cycles = ⌈2(N − 1) × L + s / B⌉ with
 ///   s = ⌈2(N − 1) × b / N⌉ the bytes each chip sends (and receives): 2(N − 1) steps, each one
-///   hop of b / N bytes. Source: Patarasuk & Yuan, J. Parallel Distrib. Comput. 69(2), 2009;
-///   NCCL's ring all-reduce (bus bandwidth = algorithm bandwidth × 2(N − 1)/N,
-///   NVIDIA/nccl-tests doc/PERFORMANCE.md).
+///   hop of b / N bytes (`RingAllReduce` in TritCore, which the multi-GPU baseline uses too).
+///   Source: Patarasuk & Yuan, J. Parallel Distrib. Comput. 69(2), 2009; NCCL's ring all-reduce
+///   (bus bandwidth = algorithm bandwidth × 2(N − 1)/N, NVIDIA/nccl-tests doc/PERFORMANCE.md).
 ///
 /// Tensor-parallel chips run identical programs in lock step, so one chip's simulation, with each
 /// all-reduce taking the collective's time, is exact for the whole group.
@@ -40,7 +40,7 @@ struct LinkTiming {
         switch kind {
         case .send: return (latencyCycles + transfer, sent, received)
         case .receive: return (0, sent, received)
-        case .allReduce: return (2 * (max(chips, 1) - 1) * latencyCycles + transfer, sent, received)
+        case .allReduce: return (RingAllReduce.steps(members: chips) * latencyCycles + transfer, sent, received)
         }
     }
 }
