@@ -59,7 +59,7 @@ let package = Package(
         ]),
         .testTarget(name: "GPUBaselineTests", dependencies: ["GPUBaseline", "TritModel", "TritTestSupport"]),
         .testTarget(name: "TritReportTests", dependencies: ["TritReport", "TritTestSupport"]),
-        .testTarget(name: "TritCLITests", dependencies: ["TritCLI", "TritTestSupport"]),
+        .testTarget(name: "TritCLITests", dependencies: ["TritCLI", "GPUBaseline", "TritTestSupport"]),
         .testTarget(name: "TritReferenceTests", dependencies: ["TritReference", "TritModel", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritISATests", dependencies: ["TritISA", "TritCore", "TritTestSupport"]),
         .testTarget(name: "TritFunctionalTests", dependencies: [

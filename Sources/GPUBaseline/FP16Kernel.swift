@@ -25,6 +25,8 @@ struct FP16Kernel: Sendable {
     /// Elementwise operations, on the vector (CUDA-core) units.
     var vectorFLOPs: Int64
     var shape: Shape
+    /// Index (in the node list the kernels were built from) of the last node the kernel computes.
+    var node: Int = -1
 
     /// All FLOPs: 2 × MACs + vector operations.
     var flops: Int64 { tensorFLOPs + vectorFLOPs }
@@ -42,7 +44,8 @@ struct FP16Kernel: Sendable {
         let precision = Precision.fp16Everywhere
         var kernels: [FP16Kernel] = []
         kernels.reserveCapacity(nodes.count)
-        for node in nodes {
+        for (index, node) in nodes.enumerated() {
+            defer { if !kernels.isEmpty { kernels[kernels.count - 1].node = index } }
             let tensorFLOPs = try Checked.multiply(2, try Checked.add(node.ternaryMACs, node.fullPrecisionMACs, "\(node.name) MACs"),
                                                    "\(node.name) FLOPs")
             switch node.operation {
@@ -96,5 +99,43 @@ struct FP16Kernel: Sendable {
         }
         return FP16Kernel(name: node.name, category: node.category, layer: node.layer, bytes: bytes,
                           tensorFLOPs: tensorFLOPs, vectorFLOPs: node.vectorOps, shape: shape)
+    }
+
+    /// The node categories whose kernels `ElementwiseFusion.fused` chains.
+    static let fusableCategories: Set<LayerCategory> = [.norm, .quantize, .residual, .ffnActivation]
+
+    /// `kernels` (built from `nodes`, in order) with every chain of fusable elementwise kernels —
+    /// each consuming the previous one's output — merged into one kernel (`ElementwiseFusion.fused`):
+    /// one launch; the intermediate tensor is not read back, and not written either unless another
+    /// node also reads it; FLOPs add up. The merged kernel keeps the first kernel's name (with the
+    /// others' last name parts appended) and category.
+    static func fusingElementwise(_ kernels: [FP16Kernel], nodes: [GraphNode]) -> [FP16Kernel] {
+        let precision = Precision.fp16Everywhere
+        var readers = [Int](repeating: 0, count: nodes.count)
+        for node in nodes {
+            for input in node.inputs where nodes.indices.contains(input) { readers[input] += 1 }
+        }
+        func fusable(_ kernel: FP16Kernel) -> Bool {
+            if case .elementwise = kernel.shape { return fusableCategories.contains(kernel.category) }
+            return false
+        }
+        var result: [FP16Kernel] = []
+        result.reserveCapacity(kernels.count)
+        for kernel in kernels {
+            guard fusable(kernel), var chain = result.last, fusable(chain), nodes.indices.contains(kernel.node),
+                  nodes.indices.contains(chain.node), nodes[kernel.node].inputs.contains(chain.node) else {
+                result.append(kernel)
+                continue
+            }
+            let intermediate = nodes[chain.node].activationWriteBytes(precision)
+            let saved = readers[chain.node] > 1 ? intermediate : 2 * intermediate
+            chain.bytes = max(0, chain.bytes &+ kernel.bytes &- saved)
+            chain.tensorFLOPs &+= kernel.tensorFLOPs
+            chain.vectorFLOPs &+= kernel.vectorFLOPs
+            chain.name += "+" + (kernel.name.split(separator: ".").last.map(String.init) ?? kernel.name)
+            chain.node = kernel.node
+            result[result.count - 1] = chain
+        }
+        return result
     }
 }

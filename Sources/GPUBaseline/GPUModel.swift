@@ -37,6 +37,10 @@ public struct GPUModel: Sendable {
     public let config: GPUConfig
     /// GPUs the model is split over by tensor parallelism (1: one GPU).
     public let gpus: Int
+    /// How kernels are issued (the per-kernel cost) unless a call says otherwise.
+    public let mode: ExecutionMode
+    /// How elementwise work is launched.
+    public let fusion: ElementwiseFusion
 
     /// The tensor-parallel group sizes accepted (`--gpus`, the range issue 5 asks for): one GPU
     /// to 64. Whether a size makes sense is the model's business (it must divide the heads).
@@ -49,12 +53,17 @@ public struct GPUModel: Sendable {
     public init(config: GPUConfig) {
         self.config = config
         gpus = 1
+        mode = .graph
+        fusion = .unfused
     }
 
     /// A model of `gpus` `config` GPUs running a model by tensor parallelism.
     /// - Throws: `InputError` naming `--gpus` when `gpus` is outside `gpuCounts`, or naming the
     ///   GPU file and its `interconnect` field when `gpus` > 1 and the GPU has no interconnect.
-    public init(config: GPUConfig, gpus: Int) throws {
+    /// - Parameters:
+    ///   - mode: how kernels are issued (CUDA-graph replay by default).
+    ///   - fusion: how elementwise work is launched (one kernel per node by default).
+    public init(config: GPUConfig, gpus: Int, mode: ExecutionMode = .graph, fusion: ElementwiseFusion = .unfused) throws {
         guard Self.gpuCounts.contains(gpus) else {
             throw InputError(source: "command line", location: Self.gpusOption,
                              expected: "an integer in \(Self.gpuCounts.lowerBound)...\(Self.gpuCounts.upperBound) (GPUs splitting the model by tensor parallelism)",
@@ -67,6 +76,8 @@ public struct GPUModel: Sendable {
         }
         self.config = config
         self.gpus = gpus
+        self.mode = mode
+        self.fusion = fusion
     }
 
     /// `NVIDIA H200 SXM`, or `2 × NVIDIA A100 80GB SXM4` for a tensor-parallel group.
@@ -92,7 +103,7 @@ public struct GPUModel: Sendable {
     /// Time and energy of one step.
     /// - Parameters:
     ///   - graph: the step (prefill or decode) of one whole model (`Graph.prefill` / `Graph.decode`).
-    ///   - mode: CUDA-graph replay (default) or eager launches.
+    ///   - mode: CUDA-graph replay or eager launches; the model's `mode` when nil.
     ///   - checkingMemory: whether to refuse a model that does not fit the GPU's memory (each
     ///     GPU's share of it, for several GPUs); false models idealised GPUs with this one's
     ///     bandwidth and compute but enough memory (used when a multi-chip system runs a model the
@@ -100,10 +111,12 @@ public struct GPUModel: Sendable {
     /// - Throws: `InputError` if the FP16 weights plus KV cache exceed the GPU's memory (the
     ///   message gives bytes needed and available), if `gpus` does not divide the model's heads,
     ///   KV heads or FFN width (naming the model field and `--gpus`), or a byte/FLOP count overflows.
-    public func run(_ graph: Graph, mode: ExecutionMode = .graph, checkingMemory: Bool = true) throws -> GPUStepResult {
+    public func run(_ graph: Graph, mode: ExecutionMode? = nil, checkingMemory: Bool = true) throws -> GPUStepResult {
+        let mode = mode ?? self.mode
         let device = try deviceGraph(graph)
         if checkingMemory { try MemoryFootprint(device).check(fitsIn: config, model: graph.model.name, gpus: gpus) }
-        let kernels = try FP16Kernel.kernels(of: device)
+        let built = try FP16Kernel.kernels(of: device)
+        let kernels = fusion == .fused ? FP16Kernel.fusingElementwise(built, nodes: device.nodes) : built
         var estimates: [KernelEstimate] = []
         estimates.reserveCapacity(kernels.count)
         var bytes: Int64 = 0

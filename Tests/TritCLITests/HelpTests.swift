@@ -9,6 +9,8 @@ final class HelpTests: XCTestCase {
         ("--system NAME|PATH", nil, "(default: none: one chip)"),
         ("--gpu NAME|PATH", nil, "(default: h200-sxm)"),
         ("--gpus N", "Unit: GPUs.", "(default: 1)"),
+        ("--gpu-mode graph|eager", nil, "(default: graph)"),
+        ("--gpu-fusion unfused|fused", nil, "(default: unfused)"),
         ("--prompt-tokens N", "Unit: tokens.", "(default: 512)"),
         ("--generate-tokens N", "Unit: tokens.", "(default: 128)"),
         ("--batch B", "Unit: sequences.", "(default: 1)"),
@@ -43,7 +45,7 @@ final class HelpTests: XCTestCase {
         XCTAssertTrue(run.stdout.hasPrefix("OVERVIEW: "))
         XCTAssertTrue(run.stdout.contains("\nUSAGE: tritsim run [<options>]\n"))
         XCTAssertTrue(run.stdout.contains(
-            "\n  --batch B            Sequences decoded together (integer in 1...65536). Unit: sequences.\n                       (default: 1)\n"))
+            "\n  --batch B                   Sequences decoded together (integer in 1...65536). Unit: sequences.\n                              (default: 1)\n"))
         XCTAssertTrue(run.stdout.contains("\n  -h, --help "))
         assertExplainsEveryRunOption(run.stdout)
     }

@@ -1,3 +1,4 @@
+import GPUBaseline
 import TritCLI
 import TritCore
 import XCTest
@@ -18,6 +19,21 @@ final class RunOptionsTests: XCTestCase {
                                            generateTokens: 8, batch: 4, outputFolder: "/tmp/r", json: true,
                                            configsFolder: "Configs", gpus: 2))
         XCTAssertEqual(try RunOptions.parse([]).gpus, 1)
+        let execution = try RunOptions.parse(["--gpu-mode", "eager", "--gpu-fusion", "fused"])
+        XCTAssertEqual([execution.gpuMode.rawValue, execution.gpuFusion.rawValue], ["eager", "fused"])
+        XCTAssertEqual(try RunOptions.parse([]).gpuMode, ExecutionMode.graph)
+        XCTAssertEqual(try RunOptions.parse([]).gpuFusion, ElementwiseFusion.unfused)
+    }
+
+    func testAnUnknownExecutionChoiceIsAUsageError() {
+        for (option, value) in [("--gpu-mode", "fast"), ("--gpu-fusion", "yes")] {
+            XCTAssertThrowsError(try RunOptions.parse([option, value])) { error in
+                let usage = error as? UsageError
+                XCTAssertEqual(usage?.helpCommand, "tritsim run --help")
+                XCTAssertTrue(usage?.message.contains("option '\(option)' expects") == true && usage?.message.contains("found '\(value)'") == true,
+                              "\(error)")
+            }
+        }
     }
 
     func testErrorsAreTyped() {

@@ -26,6 +26,12 @@ struct RunCommand: Subcommand {
                        + "N > 1 needs a GPU config with an interconnect (not the Jetson) and N dividing the model's attention heads, "
                        + "KV heads and FFN width; memory is checked per GPU, and each all-reduce takes 2(N−1) × link latency "
                        + "+ 2(N−1)/N × bytes / link bandwidth."),
+        OptionSpec(name: "gpu-mode", kind: .value(valueName: "graph|eager"), unit: nil, defaultValue: "graph", defaultDescription: nil,
+                   help: "How the GPU's kernels are issued: graph (CUDA-graph replay, 0.91 µs per kernel measured on H200) or eager "
+                       + "(one PyTorch launch per kernel, ~50 µs each fitted to single timed launches: an upper bound)."),
+        OptionSpec(name: "gpu-fusion", kind: .value(valueName: "unfused|fused"), unit: nil, defaultValue: "unfused", defaultDescription: nil,
+                   help: "How the GPU launches norms, activation quantisation, residual adds and the gated activation: unfused (one "
+                       + "kernel per node, as Hugging Face transformers) or fused (each chain as one kernel, as vLLM's fused_add_rms_norm)."),
         OptionSpec(name: "prompt-tokens", kind: .value(valueName: "N"), unit: "tokens", defaultValue: "512",
                    defaultDescription: nil, help: "Prompt length processed by prefill (integer in 1...1048576; prompt + generated tokens must fit the model's max_position_embeddings)."),
         OptionSpec(name: "generate-tokens", kind: .value(valueName: "N"), unit: "tokens", defaultValue: "128",

@@ -19,6 +19,10 @@ public struct RunOptions: Sendable, Equatable {
     /// `--gpus`: GPUs of the `--gpu` kind splitting the model by tensor parallelism
     /// (`GPUModel.gpuCounts`, 1...64; 1 = one GPU).
     public var gpus: Int
+    /// `--gpu-mode`: how the GPU's kernels are issued.
+    public var gpuMode: ExecutionMode = .graph
+    /// `--gpu-fusion`: how the GPU launches elementwise work.
+    public var gpuFusion: ElementwiseFusion = .unfused
     /// `--prompt-tokens`: prompt length processed by prefill, in tokens (≥ 1).
     public var promptTokens: Int
     /// `--generate-tokens`: tokens generated per sequence by decode (≥ 1).
@@ -59,6 +63,18 @@ public struct RunOptions: Sendable, Equatable {
         return try RunOptions(parsing: parsed)
     }
 
+    /// The value of a choice option, one of `type`'s raw values.
+    /// - Throws: `UsageError` naming the option and the choices.
+    private static func choice<T: RawRepresentable & CaseIterable>(_ name: String, of type: T.Type, _ arguments: ParsedArguments) throws -> T
+        where T.RawValue == String {
+        let text = try arguments.nonEmptyString(name, expected: T.allCases.map(\.rawValue).joined(separator: " or "))
+        guard let value = T(rawValue: text) else {
+            throw UsageError("option '--\(name)' expects \(T.allCases.map(\.rawValue).joined(separator: " or ")), found '\(text)'",
+                             helpCommand: RunCommand.helpCommand)
+        }
+        return value
+    }
+
     /// Converts and validates arguments parsed against `RunCommand.options`.
     init(parsing arguments: ParsedArguments) throws {
         model = try arguments.nonEmptyString("model", expected: "a model name or a path to a config.json")
@@ -66,6 +82,8 @@ public struct RunOptions: Sendable, Equatable {
         system = try arguments.system()
         gpu = try arguments.nonEmptyString("gpu", expected: "a GPU name or a path to a GPU config")
         gpus = try arguments.integer("gpus", minimum: GPUModel.gpuCounts.lowerBound, maximum: GPUModel.gpuCounts.upperBound)
+        gpuMode = try Self.choice("gpu-mode", of: ExecutionMode.self, arguments)
+        gpuFusion = try Self.choice("gpu-fusion", of: ElementwiseFusion.self, arguments)
         // Upper limits: the longest context any config may declare, and the largest batch a step
         // graph accepts; together they keep every count of a step inside 64 bits.
         let maximumTokens = Int(ModelConfig.Limits.maxPositionEmbeddings)

@@ -52,13 +52,26 @@ struct GPUPhaseRunner {
 /// How reports name and describe the GPU side, shared by `RunPipeline` and `SystemRunner`.
 extension GPUModel {
     /// The GPU's short name in the report folder and column: the config id (`a100-80gb-sxm`), with
-    /// `-tpN` for a tensor-parallel group of N (`a100-80gb-sxm-tp2`), so runs never share a folder.
-    var reportName: String { gpus == 1 ? config.id : "\(config.id)-tp\(gpus)" }
+    /// `-tpN` for a tensor-parallel group of N (`a100-80gb-sxm-tp2`) and `-eager` / `-fused` for
+    /// the non-default execution, so runs never share a folder.
+    var reportName: String {
+        (gpus == 1 ? config.id : "\(config.id)-tp\(gpus)") + (mode == .graph ? "" : "-\(mode.rawValue)")
+            + (fusion == .unfused ? "" : "-\(fusion.rawValue)")
+    }
+
+    /// How kernels are issued and elementwise work launched: `CUDA-graph execution` (the defaults),
+    /// `eager execution, fused elementwise kernels`.
+    var executionDescription: String { Self.executionDescription(mode: mode, fusion: fusion) }
+
+    /// `executionDescription` for `mode` and `fusion`.
+    static func executionDescription(mode: ExecutionMode, fusion: ElementwiseFusion) -> String {
+        (mode == .graph ? "CUDA-graph execution" : "eager execution") + (fusion == .fused ? ", fused elementwise kernels" : "")
+    }
 
     /// The "GPU model" setting: `NVIDIA H200 SXM, FP16, CUDA-graph execution`, plus the group and
     /// its link for several GPUs.
     var settingDescription: String {
-        var text = "\(displayName), FP16, CUDA-graph execution"
+        var text = "\(displayName), FP16, \(executionDescription)"
         if gpus > 1, let link = config.interconnect {
             text += ", tensor-parallel \(gpus) over \(link.name) (\(Units.bytes(link.bandwidthBytesPerSecond))/s per direction, "
                 + "\(Units.seconds(link.latencySeconds)) per step)"

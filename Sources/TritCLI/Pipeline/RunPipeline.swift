@@ -32,7 +32,7 @@ public enum RunPipeline {
         let (prefillSteps, decodeSteps) = try phaseSteps(options, model: model)
         // Cheap checks first: the GPU model (which checks its memory) and the plan of every chip
         // step (SRAM, DRAM capacity, program size), so bad input fails before any simulation.
-        let gpuModel = try GPUModel(config: gpu, gpus: options.gpus)
+        let gpuModel = try GPUModel(config: gpu, gpus: options.gpus, mode: options.gpuMode, fusion: options.gpuFusion)
         let gpuRunner = GPUPhaseRunner(model: gpuModel)
         let gpuPrefill = try gpuRunner.run(prefillSteps)
         let gpuDecode = try gpuRunner.run(decodeSteps)
@@ -191,7 +191,7 @@ public enum RunPipeline {
             "Chip energy: arithmetic and SRAM at \(chip.technology.node) (Configs/technology/\(chip.technology.node).json), "
                 + (chip.config.hasOffChipMemory ? "off-chip \(chip.config.offChipMemory.type.rawValue) at \(chip.config.offChipMemory.energyPicojoulesPerBit) pJ/bit" : "no off-chip memory")
                 + ", static \(chip.config.staticPowerWatts) W.",
-            "GPU: FP16 kernels, CUDA-graph execution, calibrated on H200 measurements (Configs/validation/).",
+            "GPU: FP16 kernels, \(GPUModel.executionDescription(mode: options.gpuMode, fusion: options.gpuFusion)), calibrated on H200 measurements (Configs/validation/).",
             "Per layer category: totals over the whole phase (all steps, all sequences). Chip time is that of the category's busiest resource (the off-chip channel, or one unit of a kind); categories overlap in time, so they do not add up to the latency. KV-cache reads count as attention on both sides; kv_cache is the append.",
         ]
         if plan.chunks > 1 {

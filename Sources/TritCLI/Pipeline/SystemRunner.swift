@@ -86,7 +86,7 @@ enum SystemRunner {
         let partition = try SystemPartition(model: model, system: system)
 
         // Cheap checks first: the GPU model and the plan of every chip program of every step.
-        let gpuModel = try GPUModel(config: gpu, gpus: options.gpus)
+        let gpuModel = try GPUModel(config: gpu, gpus: options.gpus, mode: options.gpuMode, fusion: options.gpuFusion)
         let shortfall = try ([prefillSteps, decodeSteps].flatMap(\.steps).compactMap { try gpuModel.memoryShortfall($0.graph) }
             .max { $0.neededBytes < $1.neededBytes })
         let gpuRunner = GPUPhaseRunner(model: gpuModel)
@@ -148,7 +148,7 @@ enum SystemRunner {
         return ComparisonReport(
             title: "\(model.name) on \(c.name) (\(c.chips) × \(system.chip.config.name), \(c.partitioning.description)) vs \(gpuModel.displayName) (FP16, \(gpuGroup))",
             modelName: model.name, chipName: c.name, gpuName: gpuModel.reportName,
-            settings: [("GPU model", gpuModel.gpus == 1 ? "\(gpu.name), FP16, CUDA-graph execution, one GPU" : gpuModel.settingDescription),
+            settings: [("GPU model", gpuModel.gpus == 1 ? gpuModel.settingDescription + ", one GPU" : gpuModel.settingDescription),
                        ("system", "\(c.chips) × \(system.chip.config.name), \(c.partitioning.description)"),
                        ("link", "\(Units.bytes(c.link.bandwidthBytesPerSecond))/s per direction, \(Units.seconds(c.link.latencyNanoseconds * 1e-9)) per hop, \(Units.significant(c.link.energyPicojoulesPerBit)) pJ/bit")]
                 + RunPipeline.chipSettings(system.chip) + RunPipeline.runSettings(options, chip: system.chip),
