@@ -80,13 +80,21 @@ public struct GPUCalibration: Equatable, Sendable {
             try json.double(key, in: range, describing: "\(unit) in \(JSONObjectReader.format(range))")
         }
         func count(_ key: String) throws -> Int { Int(try json.int(key, in: 1...65_536)) }
+        // An eager launch pays at least what a CUDA-graph replay does (host dispatch on top of the
+        // GPU-side gap); otherwise eager would model faster than graph.
+        let graphOverhead = try bounded("kernelOverheadGraphSeconds", 1e-9...1, "s")
+        let eagerOverhead = try bounded("kernelOverheadEagerSeconds", 1e-9...1, "s")
+        guard eagerOverhead >= graphOverhead else {
+            throw json.error("kernelOverheadEagerSeconds", expected: "at least kernelOverheadGraphSeconds (\(graphOverhead) s)",
+                             found: "\(eagerOverhead)")
+        }
         return GPUCalibration(
             note: try json.string("note"),
             achievableBandwidthFraction: try bounded("achievableBandwidthFraction", 0.01...1, "a fraction"),
             halfBandwidthTransferBytes: try bounded("halfBandwidthTransferBytes", 1...1e12, "bytes"),
             halfBandwidthOutputRows: try bounded("halfBandwidthOutputRows", 1e-3...1e9, "rows"),
-            kernelOverheadGraphSeconds: try bounded("kernelOverheadGraphSeconds", 1e-9...1, "s"),
-            kernelOverheadEagerSeconds: try bounded("kernelOverheadEagerSeconds", 1e-9...1, "s"),
+            kernelOverheadGraphSeconds: graphOverhead,
+            kernelOverheadEagerSeconds: eagerOverhead,
             linearKernelLatencySeconds: try bounded("linearKernelLatencySeconds", 1e-9...1, "s"),
             tensorCoreEfficiency: try bounded("tensorCoreEfficiency", 0.01...1, "a fraction"),
             halfEfficiencyTokenRows: try bounded("halfEfficiencyTokenRows", 1e-3...1e9, "rows"),

@@ -50,6 +50,11 @@ public struct GPUMeasurements: Equatable, Sendable {
     public let copy: SustainedCopy?
     public let gemmLoop: SustainedGEMM?
 
+    /// The largest decode attention call a file may describe, in multiply-adds of one of its two
+    /// matrix products: 2^50, far beyond any GPU (an H200 would need minutes), and far from the
+    /// 64-bit byte and FLOP counts of the kernel model.
+    public static let maximumAttentionMACs: Int64 = 1 << 50
+
     /// The edge of the sustained GEMM loop's square matrices (`fp16_gemm_sustained` runs 8192³ GEMMs).
     public static let sustainedGEMMSize = 8192
 
@@ -84,8 +89,15 @@ public struct GPUMeasurements: Equatable, Sendable {
             guard heads % kvHeads == 0 else {
                 throw a.error("kv_heads", expected: "a divisor of heads (\(heads))", found: "\(kvHeads)")
             }
-            return DecodeAttention(batch: Int(try a.int("B", in: 1...1 << 20)), heads: heads, kvHeads: kvHeads,
-                                   headDim: Int(try a.int("head_dim", in: 1...1 << 16)), context: Int(try a.int("ctx", in: 1...1 << 24)),
+            let batch = Int(try a.int("B", in: 1...1 << 20)), headDim = Int(try a.int("head_dim", in: 1...1 << 16))
+            let context = Int(try a.int("ctx", in: 1...1 << 24))
+            // Each field may be in range and their product still overflow the byte and MAC counts.
+            let (macs, overflow) = (Int64(batch) * Int64(heads)).multipliedReportingOverflow(by: Int64(headDim) * Int64(context))
+            guard !overflow, macs <= maximumAttentionMACs else {
+                throw a.error("B", expected: "a call of at most \(maximumAttentionMACs) multiply-adds per matrix product (B × heads × head_dim × ctx)",
+                              found: "B \(batch) × heads \(heads) × head_dim \(headDim) × ctx \(context)")
+            }
+            return DecodeAttention(batch: batch, heads: heads, kvHeads: kvHeads, headDim: headDim, context: context,
                                    seconds: try a.double("us", in: positive) * 1e-6)
         }
         var copy: SustainedCopy? = nil

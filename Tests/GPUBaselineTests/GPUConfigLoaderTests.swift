@@ -77,6 +77,18 @@ final class GPUConfigLoaderTests: XCTestCase {
         }
     }
 
+    /// An eager launch cheaper than a CUDA-graph replay would make eager mode model faster than graph.
+    func testEagerOverheadBelowGraphOverheadIsRefused() throws {
+        let text = try GPUTestFixtures.h200Text()
+            .replacingOccurrences(of: "\"kernelOverheadEagerSeconds\": 4.998e-05", with: "\"kernelOverheadEagerSeconds\": 1e-07")
+        XCTAssertTrue(text.contains("\"kernelOverheadEagerSeconds\": 1e-07"), "fixture replacement failed")
+        let url = try RepositoryPaths.temporaryFile(named: "cheap-eager.json", contents: text)
+        XCTAssertThrowsError(try GPUConfig.load(file: url)) { error in
+            let message = String(describing: error)
+            XCTAssertTrue(message.contains("\(url.path): calibration.kernelOverheadEagerSeconds: expected at least kernelOverheadGraphSeconds"), message)
+        }
+    }
+
     func testUnknownFieldNamesFileAndField() throws {
         let text = try GPUTestFixtures.h200Text()
             .replacingOccurrences(of: "\"idlePowerWatts\": 80", with: "\"idlePowerWats\": 80")

@@ -41,6 +41,8 @@ final class GPUMeasurementsTests: XCTestCase {
             (minimal.replacingOccurrences(of: "[{\"label\"", with: "[7, {\"label\""), "gemm[0]"),
             (#"{"device": {"name": "X"}, "gemm": []}"#, "gemm"),
             (#"{"device": {"name": "X"}, "gemm": [{"label": "a", "M": 1, "K": 8, "N": 16, "us_single_eager": 5}], "attention_decode_sdpa": [{"B": 1, "heads": 20, "kv_heads": 3, "head_dim": 8, "ctx": 4, "us": 2}]}"#, "attention_decode_sdpa[0].kv_heads"),
+            // Every field in range, their product beyond any count (used to trap in the kernel model).
+            (#"{"device": {"name": "X"}, "gemm": [{"label": "a", "M": 1, "K": 8, "N": 16, "us_single_eager": 5}], "attention_decode_sdpa": [{"B": 1048576, "heads": 8192, "kv_heads": 1, "head_dim": 1024, "ctx": 16777216, "us": 2}]}"#, "attention_decode_sdpa[0].B"),
         ]
         for (text, field) in cases {
             XCTAssertThrowsError(try parse(text), field) { error in

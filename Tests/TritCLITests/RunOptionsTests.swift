@@ -26,7 +26,7 @@ final class RunOptionsTests: XCTestCase {
     }
 
     func testAnUnknownExecutionChoiceIsAUsageError() {
-        for (option, value) in [("--gpu-mode", "fast"), ("--gpu-fusion", "yes")] {
+        for (option, value) in [("--gpu-mode", "fast"), ("--gpu-fusion", "yes"), ("--gpu-mode", ""), ("--gpu-fusion", "")] {
             XCTAssertThrowsError(try RunOptions.parse([option, value])) { error in
                 let usage = error as? UsageError
                 XCTAssertEqual(usage?.helpCommand, "tritsim run --help")

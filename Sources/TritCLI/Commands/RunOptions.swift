@@ -67,7 +67,7 @@ public struct RunOptions: Sendable, Equatable {
     /// - Throws: `UsageError` naming the option and the choices.
     private static func choice<T: RawRepresentable & CaseIterable>(_ name: String, of type: T.Type, _ arguments: ParsedArguments) throws -> T
         where T.RawValue == String {
-        let text = try arguments.nonEmptyString(name, expected: T.allCases.map(\.rawValue).joined(separator: " or "))
+        let text = arguments.string(name) ?? ""
         guard let value = T(rawValue: text) else {
             throw UsageError("option '--\(name)' expects \(T.allCases.map(\.rawValue).joined(separator: " or ")), found '\(text)'",
                              helpCommand: RunCommand.helpCommand)
