@@ -22,6 +22,16 @@ final class ValidateCommandTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("2b4t.lm_head M=4096 K=2560 N=128256"), run.stdout)
     }
 
+    /// Measurements of one GPU against the model of another are compared, with a note saying so.
+    func testAnotherGPUsModelIsFlagged() {
+        XCTAssertFalse(tool(["gpu"]).stdout.contains("note: the measured device"))
+        let run = tool(["gpu", "--gpu", "l4"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("note: the measured device (NVIDIA H200) is not the modelled GPU (NVIDIA L4)"), run.stdout)
+        XCTAssertTrue(ValidateCommand.sameDevice("NVIDIA H200 SXM", "NVIDIA H200"))
+        XCTAssertFalse(ValidateCommand.sameDevice("NVIDIA H100 SXM5 80GB", "NVIDIA H200"))
+    }
+
     func testBadInputIsOneLineWithTheRightStatus() throws {
         let folder = try RepositoryPaths.temporaryFolder("tritsim-validate")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -54,6 +54,9 @@ struct ValidateCommand: Subcommand {
     /// The error table: per group a note, one row per point and the median / max |error| line.
     static func render(_ validation: GPUValidation, gpu: GPUConfig, device: String, file: String) -> String {
         var out = "validate gpu: the FP16 model of \(gpu.name) (\(gpu.id)) against measurements of \(device) (\(file))\n"
+        if !sameDevice(gpu.name, device) {
+            out += "note: the measured device (\(device)) is not the modelled GPU (\(gpu.name)): the errors compare two different GPUs\n"
+        }
         for group in validation.groups {
             out += "\n\(group.name): \(group.note)\n"
             var table = TextTable(headers: ["point", "measured \(group.unit)", "modelled \(group.unit)", "error"],
@@ -71,6 +74,14 @@ struct ValidateCommand: Subcommand {
                 + "\n"
         }
         return out
+    }
+
+    /// Whether a measured device name (`NVIDIA H200`) names the modelled GPU (`NVIDIA H200 SXM`): one
+    /// name's words all appear in the other's, ignoring case.
+    static func sameDevice(_ modelled: String, _ measured: String) -> Bool {
+        let words = { (name: String) in Set(name.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)) }
+        let a = words(modelled), b = words(measured)
+        return !a.isEmpty && !b.isEmpty && (a.isSubset(of: b) || b.isSubset(of: a))
     }
 
     /// `+4.9%` / `-17.4%`, one decimal.
