@@ -181,6 +181,15 @@ public enum HazardCheck {
         return Array(checker.found.prefix(max(limit, 0)))
     }
 
+    /// How many (segment, reading unit) pairs a read-after-write pass over `program` examines: the
+    /// work that stays linear because each unit checks each segment once (tests hold it to that).
+    /// - Throws: as `violations`.
+    static func segmentChecks(in program: Program, source: String) throws -> Int {
+        var checker = try Checker(program: program, hazards: .readAfterWrite, source: source)
+        for index in program.instructions.indices { try checker.step(index) }
+        return checker.segmentChecks
+    }
+
     /// The state of one pass over a program.
     private struct Checker {
         let program: Program
@@ -190,6 +199,8 @@ public enum HazardCheck {
         let isDMA: [Bool]
         /// Only bytes inside this range are checked, when set.
         var window: Range<Int64>? = nil
+        /// Segments examined by read checks so far (`segmentChecks`).
+        var segmentChecks = 0
         /// Waits still to come per token, so each completion clock is kept only while awaited.
         var pendingWaits: [Int32]
         /// Token → slot of its completion clock in `snapshots`, or -1.
@@ -366,7 +377,9 @@ public enum HazardCheck {
             }
             // A segment already seen ordered before an earlier instruction of this unit is ordered
             // before this one too (a unit's start clocks only grow): skip it.
-            writers.forEachUnmarked(in: bytes, bit: unit) { ordered($0, $1) }
+            var checks = 0
+            writers.forEachUnmarked(in: bytes, bit: unit) { checks += 1; return ordered($0, $1) }
+            segmentChecks += checks
             if let failure {
                 found.append(violation(failure.writer < 0 ? .uninitialised : .readAfterWrite, read, index: index, at: failure.address,
                                        writer: failure.writer))
