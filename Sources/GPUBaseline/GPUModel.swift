@@ -190,9 +190,15 @@ public struct GPUModel: Sendable {
     /// `seconds`: idle + (energyPerByte × bytes + energyPerFLOP × FLOPs) / seconds, in watts; when
     /// that exceeds the board power limit, the limit (the GPU slows down instead: `run`'s cap).
     public func loopPower(bytes: Double, flops: Double, seconds: Double) -> (watts: Double, capped: Bool) {
-        let c = config.calibration
-        let watts = config.idlePowerWatts + (bytes * c.energyPerByteAboveIdleJoules + flops * c.energyPerFLOPAboveIdleJoules) / max(seconds, 1e-15)
+        guard seconds > 0 else { return (config.boardPowerLimitWatts, true) }  // work in no time: the cap
+        let watts = config.idlePowerWatts + dynamicJoules(bytes: bytes, flops: flops) / seconds
         return watts > config.boardPowerLimitWatts ? (config.boardPowerLimitWatts, true) : (watts, false)
+    }
+
+    /// Energy above idle of moving `bytes` and computing `flops` on one GPU, in joules:
+    /// energyPerByteAboveIdle × bytes + energyPerFLOPAboveIdle × FLOPs (`GPUCalibration`).
+    func dynamicJoules(bytes: Double, flops: Double) -> Double {
+        bytes * config.calibration.energyPerByteAboveIdleJoules + flops * config.calibration.energyPerFLOPAboveIdleJoules
     }
 
     /// Adds energies, and stretches all kernels uniformly if one GPU's average power over the step

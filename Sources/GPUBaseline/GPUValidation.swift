@@ -105,14 +105,5 @@ public struct GPUValidation: Sendable {
     }
 
     /// `value` with three significant digits, for labels.
-    static func format(_ value: Double) -> String {
-        let magnitude = value == 0 ? 0 : Int((abs(value)).log10Floor)
-        let decimals = max(0, 2 - magnitude)
-        return String(format: "%.\(decimals)f", value)
-    }
-}
-
-private extension Double {
-    /// ⌊log10(self)⌋ for a positive value.
-    var log10Floor: Double { (Foundation.log10(self)).rounded(.down) }
+    static func format(_ value: Double) -> String { String(format: "%.3g", value) }
 }

@@ -76,7 +76,7 @@ public enum WeightImageWriter {
     /// The reference tensor a BitLinear node of the graph computes with, by the node's name.
     public static func ternaryWeights(of node: GraphNode, in model: ReferenceModel) throws -> TernaryMatrix {
         let layer = try layerWeights(of: node, in: model)
-        switch node.name.split(separator: ".").suffix(2).joined(separator: ".") {
+        switch node.nameInLayer {
         case "self_attn.q_proj": return layer.qProj
         case "self_attn.k_proj": return layer.kProj
         case "self_attn.v_proj": return layer.vProj

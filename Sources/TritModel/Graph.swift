@@ -132,7 +132,7 @@ public struct Graph: Sendable {
         }
         var residual = add("model.embed_tokens", nil, .embedding, .embedding(tokens: t, vocab: m.vocabSize, hidden: m.hiddenSize), [])
         for layer in 0..<m.layers {
-            let p = "model.layers.\(layer)."
+            let p = GraphNode.layerPrefix(layer)
             func block(_ name: String, _ category: LayerCategory, _ operation: Operator, _ inputs: [Int]) -> Int {
                 add(p + name, layer, category, operation, inputs)
             }

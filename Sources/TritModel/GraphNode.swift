@@ -35,6 +35,17 @@ public struct GraphNode: Equatable, Sendable {
     /// nodes, so `Graph.nodes` is a topological order.
     public var inputs: [Int]
 
+    /// The prefix of every node name of decoder layer `layer`: `model.layers.3.`.
+    public static func layerPrefix(_ layer: Int) -> String { "model.layers.\(layer)." }
+
+    /// The name within its decoder layer (`self_attn.q_proj` for `model.layers.3.self_attn.q_proj`);
+    /// the whole name for a node outside the layers.
+    public var nameInLayer: String {
+        guard let layer else { return name }
+        let prefix = GraphNode.layerPrefix(layer)
+        return name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : name
+    }
+
     /// Creates a node.
     public init(name: String, layer: Int?, category: LayerCategory, operation: Operator, inputs: [Int]) {
         self.name = name

@@ -32,6 +32,11 @@ import TritTestSupport
             }
         }
         #expect(image.ternary.count == 7 * model.layers)
+        // The planner's closed form for a tensor's packed bytes is the sum the image lays out.
+        for tensor in image.ternary {
+            #expect(WeightImage.packedBytes(inFeatures: tensor.inFeatures, outFeatures: tensor.outFeatures, chip: chip) == tensor.range.bytes,
+                    "\(tensor.name)")
+        }
         #expect(cursor == image.ternaryBytes)
         // Within a byte per tile of the tensor-level packed size.
         let tiles = image.ternary.reduce(0) { $0 + $1.rowBlocks * $1.columnBlocks }
